@@ -3,7 +3,8 @@
 //! (<https://atproto.com/specs/data-model#json-representation>).
 
 use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
+use base64::engine::DecodePaddingMode;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD_NO_PAD};
 use serde_json::Value as Json;
 
 use crate::cbor::{Map, Value};
@@ -115,12 +116,18 @@ fn convert(json: &Json, path: &mut String, depth: usize) -> Result<Value, DataMo
     })
 }
 
-/// Base64 as atproto JSON writes it (standard alphabet, no padding); padded input is accepted.
+/// Reads `$bytes` as the reference implementation does: standard alphabet, padding optional,
+/// and non-zero trailing bits in the last symbol tolerated (the record-data-valid vector
+/// writes `"123"`). Output is always canonical: no padding, zero trailing bits.
+const LENIENT_BASE64: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new()
+        .with_decode_allow_trailing_bits(true)
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
 fn decode_base64(s: &str) -> Option<Vec<u8>> {
-    STANDARD_NO_PAD
-        .decode(s)
-        .ok()
-        .or_else(|| STANDARD.decode(s).ok())
+    LENIENT_BASE64.decode(s).ok()
 }
 
 /// The object-level rules of the data model: `$type` is a non-empty string, and a blob

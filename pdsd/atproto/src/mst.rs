@@ -766,7 +766,7 @@ fn remove_from<S: BlockStore + ?Sized>(
     }
     let pos = node.position(key);
     if layer == node.layer {
-        if !node.entries.get(pos).is_some_and(|e| &*e.key == key) {
+        if node.entries.get(pos).is_none_or(|e| &*e.key != key) {
             return Ok(None);
         }
         node.touch(removed);

@@ -49,8 +49,6 @@ use crate::syntax::{Nsid, RecordKey, Tid};
 use schema::{Body, Def, LexiconDoc, RecordDef, RecordKeyType, RefTarget, Schema};
 use validate::Fail;
 
-pub use validate::format_ok;
-
 /// A problem with a Lexicon document (not with data).
 #[derive(Debug, thiserror::Error)]
 pub enum LexiconError {
@@ -117,7 +115,7 @@ impl Catalog {
     pub fn add_document_str(&mut self, json: &str) -> Result<(), LexiconError> {
         let doc: serde_json::Value =
             serde_json::from_str(json).map_err(|source| LexiconError::Json {
-                path: PathBuf::new(),
+                path: PathBuf::from("<string>"),
                 source,
             })?;
         self.add_document(&doc)

@@ -260,6 +260,12 @@ impl StringFormat {
         })
     }
 
+    /// Whether `s` is valid in this format, as Lexicon validation checks it (datetimes must
+    /// be real dates; language tags must be well-formed).
+    pub fn is_valid(self, s: &str) -> bool {
+        super::validate::format_ok(self, s)
+    }
+
     /// The name used in schemas.
     pub fn name(self) -> &'static str {
         match self {

@@ -111,12 +111,24 @@ fn structural_rules_of_the_spec_are_enforced() {
         // version 2
         json!({ "lexicon": 2, "id": "com.example.a", "defs": { "x": { "type": "integer" } } }),
         // union, params and permission are not named definitions
-        doc("com.example.a", json!({ "x": { "type": "union", "refs": [] } })),
-        doc("com.example.a", json!({ "x": { "type": "params", "properties": {} } })),
-        doc("com.example.a", json!({ "x": { "type": "permission", "resource": "repo" } })),
+        doc(
+            "com.example.a",
+            json!({ "x": { "type": "union", "refs": [] } }),
+        ),
+        doc(
+            "com.example.a",
+            json!({ "x": { "type": "params", "properties": {} } }),
+        ),
+        doc(
+            "com.example.a",
+            json!({ "x": { "type": "permission", "resource": "repo" } }),
+        ),
         // unknown type and unknown string format
         doc("com.example.a", json!({ "x": { "type": "float" } })),
-        doc("com.example.a", json!({ "x": { "type": "string", "format": "email" } })),
+        doc(
+            "com.example.a",
+            json!({ "x": { "type": "string", "format": "email" } }),
+        ),
         // a closed union needs refs
         doc(
             "com.example.a",
@@ -129,13 +141,28 @@ fn structural_rules_of_the_spec_are_enforced() {
             json!({ "x": { "type": "object", "required": ["b"], "properties": {} } }),
         ),
         // minimum above maximum, negative length
-        doc("com.example.a", json!({ "x": { "type": "integer", "minimum": 3, "maximum": 2 } })),
-        doc("com.example.a", json!({ "x": { "type": "string", "maxLength": -1 } })),
+        doc(
+            "com.example.a",
+            json!({ "x": { "type": "integer", "minimum": 3, "maximum": 2 } }),
+        ),
+        doc(
+            "com.example.a",
+            json!({ "x": { "type": "string", "maxLength": -1 } }),
+        ),
         // const with default
-        doc("com.example.a", json!({ "x": { "type": "boolean", "const": true, "default": true } })),
+        doc(
+            "com.example.a",
+            json!({ "x": { "type": "boolean", "const": true, "default": true } }),
+        ),
         // partial mime globs
-        doc("com.example.a", json!({ "x": { "type": "blob", "accept": ["image/p*"] } })),
-        doc("com.example.a", json!({ "x": { "type": "blob", "accept": ["*"] } })),
+        doc(
+            "com.example.a",
+            json!({ "x": { "type": "blob", "accept": ["image/p*"] } }),
+        ),
+        doc(
+            "com.example.a",
+            json!({ "x": { "type": "blob", "accept": ["*"] } }),
+        ),
         // a token inline
         doc(
             "com.example.a",
@@ -162,23 +189,38 @@ fn structural_rules_of_the_spec_are_enforced() {
                     "x": { "type": "array", "items": { "type": "union", "refs": ["#s"] } } }),
         ),
         // a query with an input; a params property of type object
-        doc("com.example.a", json!({ "main": { "type": "query",
-            "input": { "encoding": "application/json" } } })),
-        doc("com.example.a", json!({ "main": { "type": "query",
+        doc(
+            "com.example.a",
+            json!({ "main": { "type": "query",
+            "input": { "encoding": "application/json" } } }),
+        ),
+        doc(
+            "com.example.a",
+            json!({ "main": { "type": "query",
             "parameters": { "type": "params", "properties": {
-                "o": { "type": "object", "properties": {} } } } } })),
+                "o": { "type": "object", "properties": {} } } } } }),
+        ),
         // a body without encoding; a body schema that is an array
-        doc("com.example.a", json!({ "main": { "type": "query", "output": {} } })),
-        doc("com.example.a", json!({ "main": { "type": "procedure", "output": {
+        doc(
+            "com.example.a",
+            json!({ "main": { "type": "query", "output": {} } }),
+        ),
+        doc(
+            "com.example.a",
+            json!({ "main": { "type": "procedure", "output": {
             "encoding": "application/json",
-            "schema": { "type": "array", "items": { "type": "integer" } } } } })),
+            "schema": { "type": "array", "items": { "type": "integer" } } } } }),
+        ),
         // a subscription message that is not a union
-        doc("com.example.a", json!({ "main": { "type": "subscription",
-            "message": { "schema": { "type": "object", "properties": {} } } } })),
+        doc(
+            "com.example.a",
+            json!({ "main": { "type": "subscription",
+            "message": { "schema": { "type": "object", "properties": {} } } } }),
+        ),
     ];
     for d in cases {
         let msg = rejects(d);
-        eprintln!("{msg}"); assert!(msg.starts_with("invalid lexicon"), "{msg}");
+        assert!(msg.starts_with("invalid lexicon"), "{msg}");
     }
 }
 
@@ -214,7 +256,7 @@ fn permission_sets_follow_the_permission_rules() {
         json!({ "type": "other", "resource": "repo", "collection": ["com.example.a"] }),
     ];
     for p in bad {
-        eprintln!("{}", rejects(set(p)));
+        rejects(set(p));
     }
 }
 
@@ -222,7 +264,9 @@ fn permission_sets_follow_the_permission_rules() {
 fn duplicate_documents_are_refused() {
     let d = doc("com.example.a", json!({ "x": { "type": "integer" } }));
     let mut c = load(std::slice::from_ref(&d));
-    assert!(matches!(c.add_document(&d), Err(LexiconError::Duplicate(id)) if id == "com.example.a"));
+    assert!(
+        matches!(c.add_document(&d), Err(LexiconError::Duplicate(id)) if id == "com.example.a")
+    );
 }
 
 #[test]
@@ -240,8 +284,11 @@ fn cross_document_references_are_checked_once_loaded() {
     let e = c.validate_record("com.example.a", &r).unwrap_err();
     assert_eq!(e.path, "Record/b");
 
-    c.add_document(&doc("com.example.b", json!({ "thing": { "type": "token" } })))
-        .unwrap();
+    c.add_document(&doc(
+        "com.example.b",
+        json!({ "thing": { "type": "token" } }),
+    ))
+    .unwrap();
     let err = c.check_references().unwrap_err().to_string();
     assert!(err.contains("token"), "{err}");
 }
@@ -276,9 +323,7 @@ fn string_lengths_count_utf8_bytes_and_graphemes() {
             "graphemes": { "type": "string", "minGraphemes": 2, "maxGraphemes": 3 }
         }),
     )]);
-    let s = |def: &str, text: &str| {
-        c.validate_value(def, &Value::String(text.into())).is_ok()
-    };
+    let s = |def: &str, text: &str| c.validate_value(def, &Value::String(text.into())).is_ok();
     assert!(s("com.example.s#bytes", "ab"));
     assert!(!s("com.example.s#bytes", "a"));
     assert!(s("com.example.s#bytes", "éé"));
@@ -303,12 +348,30 @@ fn blobs_check_accept_size_and_the_legacy_form() {
     let blob = |mime: &str, size: i64| {
         value(json!({ "$type": "blob", "ref": { "$link": cid }, "mimeType": mime, "size": size }))
     };
-    assert!(c.validate_value("com.example.b#img", &blob("image/png", 100)).is_ok());
-    assert!(c.validate_value("com.example.b#img", &blob("IMAGE/PNG", 1)).is_ok());
-    assert!(c.validate_value("com.example.b#img", &blob("image/png", 101)).is_err());
-    assert!(c.validate_value("com.example.b#img", &blob("text/plain", 1)).is_err());
-    assert!(c.validate_value("com.example.b#img", &blob("image", 1)).is_err());
-    assert!(c.validate_value("com.example.b#any", &blob("text/plain", 1_000_000)).is_ok());
+    assert!(
+        c.validate_value("com.example.b#img", &blob("image/png", 100))
+            .is_ok()
+    );
+    assert!(
+        c.validate_value("com.example.b#img", &blob("IMAGE/PNG", 1))
+            .is_ok()
+    );
+    assert!(
+        c.validate_value("com.example.b#img", &blob("image/png", 101))
+            .is_err()
+    );
+    assert!(
+        c.validate_value("com.example.b#img", &blob("text/plain", 1))
+            .is_err()
+    );
+    assert!(
+        c.validate_value("com.example.b#img", &blob("image", 1))
+            .is_err()
+    );
+    assert!(
+        c.validate_value("com.example.b#any", &blob("text/plain", 1_000_000))
+            .is_ok()
+    );
     let legacy = value(json!({ "cid": cid, "mimeType": "image/jpeg" }));
     assert!(c.validate_value("com.example.b#img", &legacy).is_ok());
     let bad_legacy = value(json!({ "cid": "nope", "mimeType": "image/jpeg" }));
@@ -349,16 +412,43 @@ fn union_members_need_a_type_and_closed_unions_refuse_others() {
         }),
     )]);
     let check = |def: &str, v: Json| c.validate_value(def, &value(json!({ "v": v })));
-    assert!(check("com.example.u#open", json!({ "$type": "com.example.u#a", "n": 1 })).is_ok());
+    assert!(
+        check(
+            "com.example.u#open",
+            json!({ "$type": "com.example.u#a", "n": 1 })
+        )
+        .is_ok()
+    );
     assert!(check("com.example.u#open", json!({ "$type": "com.example.u#a" })).is_err());
-    assert!(check("com.example.u#open", json!({ "$type": "com.example.other" })).is_ok());
+    assert!(
+        check(
+            "com.example.u#open",
+            json!({ "$type": "com.example.other" })
+        )
+        .is_ok()
+    );
     assert!(check("com.example.u#open", json!({ "n": 1 })).is_err());
-    assert!(check("com.example.u#closed", json!({ "$type": "com.example.other" })).is_err());
-    assert!(check("com.example.u#empty", json!({ "$type": "com.example.other" })).is_ok());
+    assert!(
+        check(
+            "com.example.u#closed",
+            json!({ "$type": "com.example.other" })
+        )
+        .is_err()
+    );
+    assert!(
+        check(
+            "com.example.u#empty",
+            json!({ "$type": "com.example.other" })
+        )
+        .is_ok()
+    );
     assert!(check("com.example.u#empty", json!({})).is_err());
     // `#main` is never written in a $type.
     let c = load(&[
-        doc("com.example.m", json!({ "main": { "type": "object", "properties": {} } })),
+        doc(
+            "com.example.m",
+            json!({ "main": { "type": "object", "properties": {} } }),
+        ),
         doc(
             "com.example.h",
             json!({ "main": { "type": "object", "properties": {
@@ -374,7 +464,11 @@ fn union_members_need_a_type_and_closed_unions_refuse_others() {
 #[test]
 fn refs_to_records_require_the_records_type() {
     let c = load(&[
-        record_doc("com.example.r", json!({ "n": { "type": "integer" } }), json!(["n"])),
+        record_doc(
+            "com.example.r",
+            json!({ "n": { "type": "integer" } }),
+            json!(["n"]),
+        ),
         doc(
             "com.example.h",
             json!({ "main": { "type": "object", "properties": {
@@ -400,7 +494,10 @@ fn unknown_accepts_objects_only() {
     assert!(check(json!({ "$type": "com.example.whatever", "x": [1, 2] })).is_ok());
     assert!(check(json!("text")).is_err());
     assert!(check(json!([1])).is_err());
-    assert!(check(json!({ "$link": "bafkreibme22gw2h7y2h7tg2fhqotaqjucnbc24deqo72b6mkl2egezxhvy" })).is_err());
+    assert!(
+        check(json!({ "$link": "bafkreibme22gw2h7y2h7tg2fhqotaqjucnbc24deqo72b6mkl2egezxhvy" }))
+            .is_err()
+    );
 }
 
 #[test]
@@ -433,11 +530,54 @@ fn documents_are_found_by_the_compiled_type() {
         panic!("not a query")
     };
     assert_eq!(q.errors[0].name, "NotFound");
-    assert!(c.validate_output("com.example.q", &value(json!({ "n": 1 }))).is_ok());
+    assert!(
+        c.validate_output("com.example.q", &value(json!({ "n": 1 })))
+            .is_ok()
+    );
     let e = c
         .validate_output("com.example.q", &value(json!({ "n": "x" })))
         .unwrap_err();
     assert_eq!(e.path, "Output/n");
-    assert!(c.validate_input("com.example.q", &value(json!({}))).is_err());
-    assert!(c.parse_params("com.example.q", [("a", "b")]).unwrap().is_empty());
+    assert!(
+        c.validate_input("com.example.q", &value(json!({})))
+            .is_err()
+    );
+    assert!(
+        c.parse_params("com.example.q", [("a", "b")])
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn string_formats_check_the_spec_syntax() {
+    use StringFormat as F;
+    assert!(F::Datetime.is_valid("1985-04-12T23:20:50.123Z"));
+    assert!(!F::Datetime.is_valid("1985-04-31T23:20:50.123Z"));
+    assert!(F::Language.is_valid("pt-BR"));
+    // well-formed but not "valid" per RFC 5646: still accepted, as the spec asks
+    assert!(F::Language.is_valid("de-DE-1901-1901"));
+    assert!(F::AtIdentifier.is_valid("did:plc:ewvi7nxzyoun6zhxrhs64oiz"));
+    assert!(F::AtIdentifier.is_valid("alice.example.com"));
+    assert!(!F::AtIdentifier.is_valid("alice"));
+    assert!(F::Uri.is_valid("https://example.com/x"));
+    assert!(!F::Uri.is_valid(&format!("https://example.com/{}", "a".repeat(8200))));
+    assert!(F::Cid.is_valid("bafyreiclp443lavogvhj3d2ob2cxbfuscni2k5jk7bebjzg7khl3esabwq"));
+    assert!(F::RecordKey.is_valid("self"));
+    assert!(!F::Tid.is_valid("self"));
+    for name in [
+        "at-identifier",
+        "at-uri",
+        "cid",
+        "datetime",
+        "did",
+        "handle",
+        "nsid",
+        "tid",
+        "record-key",
+        "uri",
+        "language",
+    ] {
+        assert_eq!(StringFormat::from_name(name).unwrap().name(), name);
+    }
 }

@@ -171,7 +171,7 @@ fn check_str(s: &StringSchema, v: &str) -> R {
 }
 
 /// Checks a string against a Lexicon `format` (the most permissive syntax the spec allows).
-pub fn format_ok(f: StringFormat, v: &str) -> bool {
+pub(super) fn format_ok(f: StringFormat, v: &str) -> bool {
     match f {
         StringFormat::AtIdentifier => AtIdentifier::new(v).is_ok(),
         StringFormat::AtUri => AtUri::new(v).is_ok(),
