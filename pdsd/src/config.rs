@@ -1,26 +1,152 @@
-//! The only place that reads flags and the environment; everything is validated once into [`Config`].
+//! The only place that reads flags, the environment and the TOML file; everything is validated
+//! once into [`Config`].
+//!
+//! Precedence: command-line flag, then environment variable, then `--config` file, then the
+//! default. Environment names are the reference PDS's (`PDS_HOSTNAME`, `PDS_PORT`, ...) so an
+//! existing `pds.env` works. Secrets that are not configured (JWT secret, PLC rotation key,
+//! admin password) are generated on first start and kept under `<data>/keys/`, mode 0600.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
 
+use atproto::crypto::{KeyType, SigningKey};
+use atproto::syntax::Did;
 use clap::Parser;
+use serde::Deserialize;
 
-/// Command-line flags. Each can also be given by the environment variable the reference PDS uses.
-#[derive(Debug, Parser)]
+/// Command-line flags. Each can also be given by its environment variable or in the TOML file
+/// (same name in snake_case, without the `PDS_` prefix).
+#[derive(Debug, Default, Parser)]
 #[command(name = "pdsd", version, about = "AT Protocol Personal Data Server")]
 pub struct Args {
-    /// TCP port for the public XRPC API.
-    #[arg(long, env = "PDS_PORT", default_value_t = 2583)]
-    pub port: u16,
-    /// Address to bind the XRPC listener to.
-    #[arg(long, env = "PDS_BIND_ADDRESS", default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
-    pub bind: IpAddr,
+    /// TOML configuration file.
+    #[arg(long, env = "PDS_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Public hostname of the service (handles default to `.<hostname>`).
+    #[arg(long, env = "PDS_HOSTNAME")]
+    pub hostname: Option<String>,
+    /// TCP port of the XRPC API (0 picks a free port).
+    #[arg(long, env = "PDS_PORT")]
+    pub port: Option<u16>,
+    /// Address the XRPC API listens on.
+    #[arg(long = "bind", env = "PDS_BIND_ADDRESS")]
+    pub bind_address: Option<IpAddr>,
+    /// Data directory: databases, actor stores, blobs, keys, admin socket.
+    #[arg(long, env = "PDS_DATA_DIRECTORY")]
+    pub data_directory: Option<PathBuf>,
+    /// The service's DID (default `did:web:<hostname>`).
+    #[arg(long, env = "PDS_SERVICE_DID")]
+    pub service_did: Option<String>,
+    /// Password for the admin XRPC API (HTTP basic, user `admin`); generated if unset.
+    #[arg(long, env = "PDS_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+    /// Secret for signing session tokens; generated if unset.
+    #[arg(long, env = "PDS_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// The PLC rotation key (secp256k1, 32 bytes hex); generated if unset.
+    #[arg(
+        long = "plc-rotation-key",
+        env = "PDS_PLC_ROTATION_KEY_K256_PRIVATE_KEY_HEX",
+        hide_env_values = true
+    )]
+    pub plc_rotation_key_k256_private_key_hex: Option<String>,
+    /// PLC directory URL; unset means pdsd serves its own at `<public url>/plc`.
+    #[arg(long, env = "PDS_DID_PLC_URL")]
+    pub did_plc_url: Option<String>,
+    /// Handle domains, comma-separated, each starting with a dot.
+    #[arg(long, env = "PDS_SERVICE_HANDLE_DOMAINS", value_delimiter = ',')]
+    pub service_handle_domains: Option<Vec<String>>,
+    /// Whether sign-up needs an invite code (default true, as the reference PDS).
+    #[arg(long, env = "PDS_INVITE_REQUIRED")]
+    pub invite_required: Option<bool>,
+    /// SMTP URL for outgoing mail (`smtp://` or `smtps://user:pass@host:port`).
+    #[arg(long, env = "PDS_EMAIL_SMTP_URL", hide_env_values = true)]
+    pub email_smtp_url: Option<String>,
+    /// From address of outgoing mail.
+    #[arg(long, env = "PDS_EMAIL_FROM_ADDRESS")]
+    pub email_from_address: Option<String>,
+    /// Relays to notify of updates, comma-separated URLs.
+    #[arg(long, env = "PDS_CRAWLERS", value_delimiter = ',')]
+    pub crawlers: Option<Vec<String>>,
+    /// Directory for blobs (default `<data>/blobs`).
+    #[arg(long, env = "PDS_BLOBSTORE_DISK_LOCATION")]
+    pub blobstore_disk_location: Option<PathBuf>,
+    /// Largest blob upload in bytes (default 5 MiB).
+    #[arg(long, env = "PDS_BLOB_UPLOAD_LIMIT")]
+    pub blob_upload_limit: Option<u64>,
+    /// Seconds between an account deletion and the purge of its data (default 0: at once).
+    #[arg(long, env = "PDS_ACCOUNT_DELETE_GRACE_SECONDS")]
+    pub account_delete_grace_seconds: Option<u64>,
+}
+
+/// The TOML file: the same settings as [`Args`], snake_case, without the `PDS_` prefix.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    hostname: Option<String>,
+    port: Option<u16>,
+    bind_address: Option<IpAddr>,
+    data_directory: Option<PathBuf>,
+    service_did: Option<String>,
+    admin_password: Option<String>,
+    jwt_secret: Option<String>,
+    plc_rotation_key_k256_private_key_hex: Option<String>,
+    did_plc_url: Option<String>,
+    service_handle_domains: Option<Vec<String>>,
+    invite_required: Option<bool>,
+    email_smtp_url: Option<String>,
+    email_from_address: Option<String>,
+    crawlers: Option<Vec<String>>,
+    blobstore_disk_location: Option<PathBuf>,
+    blob_upload_limit: Option<u64>,
+    account_delete_grace_seconds: Option<u64>,
+}
+
+/// Outgoing mail settings.
+#[derive(Debug, Clone)]
+pub struct EmailConfig {
+    pub smtp_url: String,
+    pub from_address: String,
 }
 
 /// The validated configuration the daemon runs with.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Config {
+    pub hostname: String,
     /// Where the XRPC API listens.
     pub listen: SocketAddr,
+    /// `https://<hostname>`, or `http://localhost:<port>` for a local server.
+    pub public_url: String,
+    pub service_did: Did,
+    pub data_directory: PathBuf,
+    pub blobstore_disk_location: PathBuf,
+    pub admin_password: String,
+    pub jwt_secret: Vec<u8>,
+    pub plc_rotation_key: SigningKey,
+    /// `None`: the embedded PLC directory.
+    pub did_plc_url: Option<String>,
+    pub service_handle_domains: Vec<String>,
+    pub invite_required: bool,
+    pub email: Option<EmailConfig>,
+    pub crawlers: Vec<String>,
+    pub blob_upload_limit: u64,
+    pub account_delete_grace_seconds: u64,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Secrets stay out of logs.
+        f.debug_struct("Config")
+            .field("hostname", &self.hostname)
+            .field("listen", &self.listen)
+            .field("public_url", &self.public_url)
+            .field("service_did", &self.service_did)
+            .field("data_directory", &self.data_directory)
+            .field("did_plc_url", &self.did_plc_url)
+            .field("service_handle_domains", &self.service_handle_domains)
+            .field("invite_required", &self.invite_required)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A setting that cannot be used, named so the operator can fix it.
@@ -31,11 +157,324 @@ pub struct ConfigError {
     pub reason: String,
 }
 
+fn bad(name: &'static str, reason: impl std::fmt::Display) -> ConfigError {
+    ConfigError {
+        name,
+        reason: reason.to_string(),
+    }
+}
+
 impl Config {
-    /// Validates the flags and environment into a [`Config`].
+    /// Validates flags, environment and file into a [`Config`], creating the data directory
+    /// and any missing generated secrets.
     pub fn load(args: Args) -> Result<Self, ConfigError> {
+        let file = match &args.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| bad("PDS_CONFIG", format!("{}: {e}", path.display())))?;
+                toml::from_str::<FileConfig>(&text)
+                    .map_err(|e| bad("PDS_CONFIG", format!("{}: {e}", path.display())))?
+            }
+            None => FileConfig::default(),
+        };
+
+        let hostname = args
+            .hostname
+            .or(file.hostname)
+            .unwrap_or_else(|| "localhost".to_string());
+        if hostname != "localhost" && atproto::syntax::Handle::new(&hostname).is_err() {
+            return Err(bad(
+                "PDS_HOSTNAME",
+                format!("{hostname:?} is not a hostname"),
+            ));
+        }
+        let port = args.port.or(file.port).unwrap_or(2583);
+        let bind = args
+            .bind_address
+            .or(file.bind_address)
+            .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
+        let public_url = if hostname == "localhost" {
+            format!("http://localhost:{port}")
+        } else {
+            format!("https://{hostname}")
+        };
+        let service_did = args
+            .service_did
+            .or(file.service_did)
+            .unwrap_or_else(|| format!("did:web:{hostname}"));
+        let service_did =
+            Did::new(&service_did).map_err(|e| bad("PDS_SERVICE_DID", e.to_string()))?;
+
+        let data_directory = args
+            .data_directory
+            .or(file.data_directory)
+            .unwrap_or_else(|| PathBuf::from("data"));
+        std::fs::create_dir_all(&data_directory).map_err(|e| {
+            bad(
+                "PDS_DATA_DIRECTORY",
+                format!("{}: {e}", data_directory.display()),
+            )
+        })?;
+        let keys = data_directory.join("keys");
+        create_private_dir(&keys)
+            .map_err(|e| bad("PDS_DATA_DIRECTORY", format!("{}: {e}", keys.display())))?;
+
+        let blobstore_disk_location = args
+            .blobstore_disk_location
+            .or(file.blobstore_disk_location)
+            .unwrap_or_else(|| data_directory.join("blobs"));
+
+        let admin_password = match args.admin_password.or(file.admin_password) {
+            Some(p) if p.is_empty() => return Err(bad("PDS_ADMIN_PASSWORD", "must not be empty")),
+            Some(p) => p,
+            None => stored_secret(&keys.join("admin_password"), || random_hex(16))
+                .map_err(|e| bad("PDS_ADMIN_PASSWORD", e))?,
+        };
+        let jwt_secret = match args.jwt_secret.or(file.jwt_secret) {
+            Some(s) if s.len() < 16 => {
+                return Err(bad("PDS_JWT_SECRET", "must be at least 16 characters"));
+            }
+            Some(s) => s,
+            None => stored_secret(&keys.join("jwt_secret"), || random_hex(32))
+                .map_err(|e| bad("PDS_JWT_SECRET", e))?,
+        }
+        .into_bytes();
+        let rotation_hex = match args
+            .plc_rotation_key_k256_private_key_hex
+            .or(file.plc_rotation_key_k256_private_key_hex)
+        {
+            Some(h) => h,
+            None => stored_secret(&keys.join("plc_rotation_key.k256.hex"), || {
+                SigningKey::generate(KeyType::K256).to_hex()
+            })
+            .map_err(|e| bad("PDS_PLC_ROTATION_KEY_K256_PRIVATE_KEY_HEX", e))?,
+        };
+        let plc_rotation_key = SigningKey::from_hex(KeyType::K256, rotation_hex.trim())
+            .map_err(|e| bad("PDS_PLC_ROTATION_KEY_K256_PRIVATE_KEY_HEX", e))?;
+
+        let did_plc_url = match args.did_plc_url.or(file.did_plc_url) {
+            Some(u) if u.is_empty() => None,
+            Some(u) => {
+                if !(u.starts_with("http://") || u.starts_with("https://")) {
+                    return Err(bad(
+                        "PDS_DID_PLC_URL",
+                        format!("{u:?} is not an http(s) URL"),
+                    ));
+                }
+                Some(u.trim_end_matches('/').to_string())
+            }
+            None => None,
+        };
+
+        let service_handle_domains = match args
+            .service_handle_domains
+            .or(file.service_handle_domains)
+            .filter(|d| !d.is_empty())
+        {
+            Some(d) => d,
+            None if hostname == "localhost" => vec![".test".to_string()],
+            None => vec![format!(".{hostname}")],
+        };
+        for d in &service_handle_domains {
+            if d.len() < 2 || !d.starts_with('.') {
+                return Err(bad(
+                    "PDS_SERVICE_HANDLE_DOMAINS",
+                    format!("{d:?} must start with a dot, like .example.com"),
+                ));
+            }
+        }
+
+        let email = match (
+            args.email_smtp_url.or(file.email_smtp_url),
+            args.email_from_address.or(file.email_from_address),
+        ) {
+            (None, None) => None,
+            (Some(smtp_url), Some(from_address)) => {
+                if !(smtp_url.starts_with("smtp://") || smtp_url.starts_with("smtps://")) {
+                    return Err(bad(
+                        "PDS_EMAIL_SMTP_URL",
+                        "must start with smtp:// or smtps://",
+                    ));
+                }
+                if !from_address.contains('@') {
+                    return Err(bad("PDS_EMAIL_FROM_ADDRESS", "is not an email address"));
+                }
+                Some(EmailConfig {
+                    smtp_url,
+                    from_address,
+                })
+            }
+            (Some(_), None) => {
+                return Err(bad(
+                    "PDS_EMAIL_FROM_ADDRESS",
+                    "must be set with PDS_EMAIL_SMTP_URL",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(bad(
+                    "PDS_EMAIL_SMTP_URL",
+                    "must be set with PDS_EMAIL_FROM_ADDRESS",
+                ));
+            }
+        };
+
+        let crawlers = args.crawlers.or(file.crawlers).unwrap_or_default();
+        for c in &crawlers {
+            if !(c.starts_with("http://") || c.starts_with("https://")) {
+                return Err(bad("PDS_CRAWLERS", format!("{c:?} is not an http(s) URL")));
+            }
+        }
+
         Ok(Config {
-            listen: SocketAddr::new(args.bind, args.port),
+            hostname,
+            listen: SocketAddr::new(bind, port),
+            public_url,
+            service_did,
+            data_directory,
+            blobstore_disk_location,
+            admin_password,
+            jwt_secret,
+            plc_rotation_key,
+            did_plc_url,
+            service_handle_domains,
+            invite_required: args
+                .invite_required
+                .or(file.invite_required)
+                .unwrap_or(true),
+            email,
+            crawlers,
+            blob_upload_limit: args
+                .blob_upload_limit
+                .or(file.blob_upload_limit)
+                .unwrap_or(5 * 1024 * 1024),
+            account_delete_grace_seconds: args
+                .account_delete_grace_seconds
+                .or(file.account_delete_grace_seconds)
+                .unwrap_or(0),
         })
+    }
+}
+
+fn create_private_dir(path: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
+/// Reads a generated secret, or generates and writes it (mode 0600) on first start.
+fn stored_secret(path: &Path, generate: impl FnOnce() -> String) -> Result<String, String> {
+    match std::fs::read_to_string(path) {
+        Ok(s) => return Ok(s.trim().to_string()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(format!("{}: {e}", path.display())),
+    }
+    let value = generate();
+    write_private(path, value.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(value)
+}
+
+/// Writes a file readable only by its owner, atomically (temp file + rename).
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let tmp = path.with_extension("tmp");
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
+
+fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf).expect("the OS random number generator works");
+    atproto::multibase::hex_encode(&buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args_in(dir: &Path) -> Args {
+        Args {
+            data_directory: Some(dir.to_path_buf()),
+            ..Args::default()
+        }
+    }
+
+    #[test]
+    fn zero_configuration_generates_and_keeps_secrets() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = Config::load(args_in(dir.path())).unwrap();
+        let b = Config::load(args_in(dir.path())).unwrap();
+        assert_eq!(a.jwt_secret, b.jwt_secret);
+        assert_eq!(a.admin_password, b.admin_password);
+        assert_eq!(a.plc_rotation_key.to_hex(), b.plc_rotation_key.to_hex());
+        assert_eq!(a.service_handle_domains, vec![".test"]);
+        assert!(a.invite_required);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("keys/jwt_secret"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn flags_override_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("pdsd.toml");
+        std::fs::write(&file, "hostname = \"pds.example.com\"\nport = 1234\n").unwrap();
+        let mut args = args_in(dir.path());
+        args.config = Some(file);
+        args.port = Some(4321);
+        let c = Config::load(args).unwrap();
+        assert_eq!(c.hostname, "pds.example.com");
+        assert_eq!(c.listen.port(), 4321);
+        assert_eq!(c.public_url, "https://pds.example.com");
+        assert_eq!(c.service_did.as_str(), "did:web:pds.example.com");
+        assert_eq!(c.service_handle_domains, vec![".pds.example.com"]);
+    }
+
+    #[test]
+    fn bad_settings_name_the_setting() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut args = args_in(dir.path());
+        args.service_handle_domains = Some(vec!["example.com".into()]);
+        let e = Config::load(args).unwrap_err();
+        assert_eq!(e.name, "PDS_SERVICE_HANDLE_DOMAINS");
+
+        let mut args = args_in(dir.path());
+        args.plc_rotation_key_k256_private_key_hex = Some("zz".into());
+        assert_eq!(
+            Config::load(args).unwrap_err().name,
+            "PDS_PLC_ROTATION_KEY_K256_PRIVATE_KEY_HEX"
+        );
+
+        let mut args = args_in(dir.path());
+        args.email_smtp_url = Some("smtp://localhost:25".into());
+        assert_eq!(
+            Config::load(args).unwrap_err().name,
+            "PDS_EMAIL_FROM_ADDRESS"
+        );
+
+        let file = dir.path().join("bad.toml");
+        std::fs::write(&file, "no_such_setting = 1\n").unwrap();
+        let mut args = args_in(dir.path());
+        args.config = Some(file);
+        assert_eq!(Config::load(args).unwrap_err().name, "PDS_CONFIG");
     }
 }

@@ -1,6 +1,7 @@
 //! pdsd: an AT Protocol Personal Data Server.
 
 pub mod config;
+pub mod store;
 pub mod xrpc;
 
 use anyhow::Context;
@@ -24,6 +25,13 @@ pub fn init_tracing() {
 
 /// Runs the daemon until SIGTERM or ctrl-c, then shuts down gracefully.
 pub async fn run(config: config::Config) -> anyhow::Result<()> {
+    tracing::info!(data = %config.data_directory.display(), hostname = %config.hostname, "starting pdsd");
+    let data = config.data_directory.clone();
+    let _service_db = tokio::task::spawn_blocking(move || {
+        store::service_db::open_service_db(&data, store::Durability::Normal)
+    })
+    .await?
+    .context("cannot open the service database")?;
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
