@@ -1,6 +1,7 @@
 //! pdsd: an AT Protocol Personal Data Server.
 
 pub mod config;
+pub mod service;
 pub mod store;
 pub mod xrpc;
 
@@ -25,49 +26,39 @@ pub fn init_tracing() {
 
 /// Runs the daemon until SIGTERM or ctrl-c, then shuts down gracefully.
 pub async fn run(config: config::Config) -> anyhow::Result<()> {
+    let shutdown = shutdown_signal()?;
     tracing::info!(data = %config.data_directory.display(), hostname = %config.hostname, "starting pdsd");
-    let data = config.data_directory.clone();
-    let _service_db = tokio::task::spawn_blocking(move || {
-        store::service_db::open_service_db(&data, store::Durability::Normal)
-    })
-    .await?
-    .context("cannot open the service database")?;
-    let listener = TcpListener::bind(config.listen)
+    let listen = config.listen;
+    let service = service::Service::open(config)
         .await
-        .with_context(|| format!("cannot listen on {}", config.listen))?;
+        .map_err(|e| match e {
+            service::ServiceError::Internal(source) => source,
+            other => anyhow::anyhow!(other),
+        })
+        .context("cannot open the data directory")?;
+    let listener = TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, version = VERSION, "pdsd listening");
-    axum::serve(listener, xrpc::router())
-        .with_graceful_shutdown(shutdown_signal())
+    axum::serve(listener, xrpc::router(service))
+        .with_graceful_shutdown(shutdown)
         .await
         .context("XRPC server failed")?;
     tracing::info!("pdsd stopped");
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(e) = tokio::signal::ctrl_c().await {
-            tracing::warn!(error = %e, "cannot listen for ctrl-c");
-            std::future::pending::<()>().await;
+/// Installs the SIGINT/SIGTERM handlers at once (so a signal that arrives while the daemon is
+/// still starting is not lost) and returns a future that resolves on the first of them.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
+    let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => tracing::info!("ctrl-c received, shutting down"),
+            _ = terminate.recv() => tracing::info!("SIGTERM received, shutting down"),
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => tracing::info!("ctrl-c received, shutting down"),
-        () = terminate => tracing::info!("SIGTERM received, shutting down"),
-    }
+    })
 }

@@ -1,35 +1,91 @@
-//! The public XRPC API: one route table, grouped by auth level.
+//! The public XRPC API: one route table, grouped by auth level; one file per method named after
+//! its NSID. Handlers are thin: extract, call the `Service`, answer.
+
+pub mod com;
+pub mod error;
 
 use axum::{Json, Router, routing::get};
 use serde_json::json;
 
-/// Builds the XRPC router.
-pub fn router() -> Router {
-    Router::new().route("/xrpc/_health", get(health))
+use crate::service::{Service, ServiceError};
+use error::XrpcError;
+
+/// Builds the XRPC router over a running service.
+pub fn router(service: Service) -> Router {
+    use com::atproto::server;
+    Router::new()
+        .route("/xrpc/_health", get(health))
+        // Public, no auth.
+        .route(
+            "/xrpc/com.atproto.server.describeServer",
+            get(server::describe_server::describe_server),
+        )
+        .fallback(unknown_method)
+        .with_state(service)
 }
 
 async fn health() -> Json<serde_json::Value> {
     Json(json!({ "version": crate::VERSION }))
 }
 
+async fn unknown_method(uri: axum::http::Uri) -> XrpcError {
+    if uri.path().starts_with("/xrpc/") {
+        XrpcError(ServiceError::named(
+            "MethodNotImplemented",
+            "Method Not Implemented",
+        ))
+    } else {
+        XrpcError(ServiceError::NotFound("Not Found".into()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::service::test_util::TestPds;
     use axum::body::Body;
     use axum::http::{Request, StatusCode};
     use tower::ServiceExt;
 
+    async fn get_json(router: Router, path: &str) -> (StatusCode, serde_json::Value) {
+        let resp = router
+            .oneshot(Request::get(path).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = resp.status();
+        let body = axum::body::to_bytes(resp.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        (status, serde_json::from_slice(&body).unwrap())
+    }
+
     #[tokio::test]
     async fn health_answers_the_version() {
-        let resp = router()
-            .oneshot(Request::get("/xrpc/_health").body(Body::empty()).unwrap())
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), StatusCode::OK);
-        let body = axum::body::to_bytes(resp.into_body(), 1 << 16)
-            .await
-            .unwrap();
-        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        let pds = TestPds::new().await;
+        let (status, v) = get_json(router(pds.service.clone()), "/xrpc/_health").await;
+        assert_eq!(status, StatusCode::OK);
         assert_eq!(v["version"], crate::VERSION);
+    }
+
+    #[tokio::test]
+    async fn describe_server_answers_the_lexicon_fields() {
+        let pds = TestPds::new().await;
+        let (status, v) = get_json(
+            router(pds.service.clone()),
+            "/xrpc/com.atproto.server.describeServer",
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(v["did"], "did:web:localhost");
+        assert_eq!(v["availableUserDomains"][0], ".test");
+        assert_eq!(v["inviteCodeRequired"], true);
+    }
+
+    #[tokio::test]
+    async fn unknown_methods_are_method_not_implemented() {
+        let pds = TestPds::new().await;
+        let (status, v) = get_json(router(pds.service.clone()), "/xrpc/com.example.nothing").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(v["error"], "MethodNotImplemented");
     }
 }
