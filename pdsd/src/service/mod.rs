@@ -2,6 +2,7 @@
 //! one [`ServiceError`]; no HTTP or gRPC types. XRPC handlers and admin RPCs both call it.
 
 mod error;
+pub mod handle;
 pub mod server;
 
 use std::sync::Arc;
