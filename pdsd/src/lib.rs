@@ -1,5 +1,6 @@
 //! pdsd: an AT Protocol Personal Data Server.
 
+pub mod auth;
 pub mod config;
 pub mod service;
 pub mod store;

@@ -1,0 +1,459 @@
+//! Password hashing, app passwords and random tokens.
+//!
+//! New hashes are argon2id PHC strings (`$argon2id$v=19$m=19456,t=2,p=1$…`, the argon2 crate's
+//! defaults). [`verify_password`] also accepts the reference TypeScript PDS's scrypt format
+//! (`packages/pds/src/account-manager/helpers/scrypt.ts`): `<salt>:<hex hash>`, where the salt
+//! is 16 random bytes as 32 hex characters **used as a UTF-8 string** (Node passes the hex
+//! string itself to `crypto.scrypt`), and the hash is scrypt(N = 16384, r = 8, p = 1, 64 bytes),
+//! Node's defaults. So accounts and app passwords imported from a reference PDS keep working;
+//! [`needs_rehash`] tells when to replace a stored hash after a successful login.
+//!
+//! Hashing and verifying take tens of milliseconds and ~19 MiB (argon2) or 16 MiB (scrypt)
+//! of memory: call them from `tokio::task::spawn_blocking`.
+
+use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
+
+/// Longest password accepted for a new account or password change (the reference's
+/// `NEW_PASSWORD_MAX_LENGTH`), counted as [`password_len`] does.
+pub const PASSWORD_MAX_LEN: usize = 256;
+/// Longest password [`verify_password`] will even try (the reference's
+/// `OLD_PASSWORD_MAX_LENGTH`); longer ones are refused without hashing.
+pub const LEGACY_PASSWORD_MAX_LEN: usize = 512;
+
+/// scrypt parameters of the reference format: N = 2^14, r = 8, p = 1, 64-byte output.
+const SCRYPT_LOG_N: u8 = 14;
+const SCRYPT_R: u32 = 8;
+const SCRYPT_P: u32 = 1;
+const SCRYPT_KEY_LEN: usize = 64;
+
+/// Password length as the reference measures it (JavaScript `string.length`: UTF-16 units).
+pub fn password_len(password: &str) -> usize {
+    password.encode_utf16().count()
+}
+
+/// Hashes `password` with argon2id (default parameters, random 16-byte salt) into a PHC string.
+///
+/// # Panics
+/// If the OS random number generator fails.
+pub fn hash_password(password: &str) -> String {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .expect("argon2id hashing with default parameters and a random salt cannot fail")
+        .to_string()
+}
+
+/// Checks `password` against a stored hash: an argon2 PHC string (`$argon2id$…`, also
+/// `$argon2i$`/`$argon2d$`) or the reference PDS's scrypt `salt:hexhash`. Anything else, and
+/// passwords longer than [`LEGACY_PASSWORD_MAX_LEN`], give `false`.
+pub fn verify_password(password: &str, stored: &str) -> bool {
+    if password_len(password) > LEGACY_PASSWORD_MAX_LEN {
+        return false;
+    }
+    if stored.starts_with('$') {
+        verify_argon2(password, stored)
+    } else {
+        verify_reference_scrypt(password, stored)
+    }
+}
+
+/// Whether `stored` should be replaced by [`hash_password`] after the password verified: true
+/// for scrypt hashes and for argon2 hashes that are not argon2id v19 with the current
+/// default cost parameters.
+pub fn needs_rehash(stored: &str) -> bool {
+    let Ok(hash) = PasswordHash::new(stored) else {
+        return true;
+    };
+    let Ok(params) = argon2::Params::try_from(&hash) else {
+        return true;
+    };
+    let current = argon2::Params::default();
+    !(hash.algorithm.as_str() == "argon2id"
+        && hash.version == Some(0x13)
+        && params.m_cost() == current.m_cost()
+        && params.t_cost() == current.t_cost()
+        && params.p_cost() == current.p_cost())
+}
+
+fn verify_argon2(password: &str, stored: &str) -> bool {
+    let Ok(hash) = PasswordHash::new(stored) else {
+        return false;
+    };
+    if !matches!(hash.algorithm.as_str(), "argon2id" | "argon2i" | "argon2d") {
+        return false;
+    }
+    Argon2::default()
+        .verify_password(password.as_bytes(), &hash)
+        .is_ok()
+}
+
+fn verify_reference_scrypt(password: &str, stored: &str) -> bool {
+    let Some((salt, hash_hex)) = stored.split_once(':') else {
+        return false;
+    };
+    let Some(expected) = decode_hex(hash_hex) else {
+        return false;
+    };
+    if expected.len() != SCRYPT_KEY_LEN {
+        return false;
+    }
+    constant_time_eq(&scrypt_derive(password, salt), &expected)
+}
+
+fn scrypt_derive(password: &str, salt: &str) -> [u8; SCRYPT_KEY_LEN] {
+    let params = scrypt::Params::new(SCRYPT_LOG_N, SCRYPT_R, SCRYPT_P)
+        .expect("N=16384, r=8, p=1 are valid scrypt parameters");
+    let mut out = [0u8; SCRYPT_KEY_LEN];
+    scrypt::scrypt(password.as_bytes(), salt.as_bytes(), &params, &mut out)
+        .expect("64 bytes is a valid scrypt output length");
+    out
+}
+
+/// A hash in the reference's scrypt format with the given salt string: `salt:hexhash`, the
+/// reference's `hashWithSalt`. For import tooling and tests; new hashes use [`hash_password`].
+pub fn scrypt_hash_with_salt(password: &str, salt: &str) -> String {
+    format!("{salt}:{}", encode_hex(&scrypt_derive(password, salt)))
+}
+
+/// The reference's deterministic app password hash (`hashAppPassword`): scrypt with the salt
+/// `hex(sha256(did)[..16])`. The reference finds an app password by equality on this value;
+/// [`verify_password`] also accepts it.
+pub fn scrypt_app_password_hash(did: &str, password: &str) -> String {
+    let digest = Sha256::digest(did.as_bytes());
+    scrypt_hash_with_salt(password, &encode_hex(&digest[..16]))
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn encode_hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    out
+}
+
+fn decode_hex(s: &str) -> Option<Vec<u8>> {
+    fn nibble(c: u8) -> Option<u8> {
+        match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            b'A'..=b'F' => Some(c - b'A' + 10),
+            _ => None,
+        }
+    }
+    let s = s.as_bytes();
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    s.chunks_exact(2)
+        .map(|pair| Some(nibble(pair[0])? << 4 | nibble(pair[1])?))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// App passwords and random tokens
+// ---------------------------------------------------------------------------------------------
+
+/// A new app password in the reference's shape `xxxx-xxxx-xxxx-xxxx`: the first 16 characters
+/// of 16 random bytes in lower-case unpadded base32 (`a–z`, `2–7`; 80 bits).
+pub fn generate_app_password() -> String {
+    let s = random_base32(16);
+    format!("{}-{}-{}-{}", &s[0..4], &s[4..8], &s[8..12], &s[12..16])
+}
+
+/// Whether `s` has the shape [`generate_app_password`] produces.
+pub fn is_app_password_shape(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 19
+        && b.iter().enumerate().all(|(i, &c)| {
+            if i % 5 == 4 {
+                c == b'-'
+            } else {
+                c.is_ascii_lowercase() || (b'2'..=b'7').contains(&c)
+            }
+        })
+}
+
+/// An email confirmation token in the reference's shape `XXXXX-XXXXX` (`getRandomToken()`
+/// upper-cased: 10 base32 characters of 8 random bytes).
+pub fn generate_email_token() -> String {
+    let s = random_base32(8).to_ascii_uppercase();
+    format!("{}-{}", &s[0..5], &s[5..10])
+}
+
+/// Fills `buf` from the OS random number generator.
+///
+/// # Panics
+/// If the OS random number generator fails.
+pub fn fill_random(buf: &mut [u8]) {
+    getrandom::fill(buf).expect("the OS random number generator failed");
+}
+
+/// `N` random bytes.
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut out = [0u8; N];
+    fill_random(&mut out);
+    out
+}
+
+fn random_vec(len: usize) -> Vec<u8> {
+    let mut out = vec![0u8; len];
+    fill_random(&mut out);
+    out
+}
+
+/// `bytes` random bytes as unpadded base64url (URL- and header-safe), e.g. for session ids or
+/// one-time tokens: `random_token(32)` is 43 characters.
+pub fn random_token(bytes: usize) -> String {
+    URL_SAFE_NO_PAD.encode(random_vec(bytes))
+}
+
+/// `bytes` random bytes as lower-case unpadded base32 (the reference's `randomStr(n, 'base32')`).
+pub fn random_base32(bytes: usize) -> String {
+    base32_lower(&random_vec(bytes))
+}
+
+/// `bytes` random bytes as lower-case hex (the reference's `randomStr(n, 'hex')`).
+pub fn random_hex(bytes: usize) -> String {
+    encode_hex(&random_vec(bytes))
+}
+
+/// RFC 4648 base32, lower-case, no padding (multiformats `base32` without its `b` prefix).
+fn base32_lower(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
+    let mut out = String::with_capacity((bytes.len() * 8).div_ceil(5));
+    let mut buffer: u32 = 0;
+    let mut bits = 0u32;
+    for &b in bytes {
+        buffer = (buffer << 8) | u32::from(b);
+        bits += 8;
+        while bits >= 5 {
+            bits -= 5;
+            out.push(char::from(ALPHABET[((buffer >> bits) & 31) as usize]));
+        }
+        buffer &= (1 << bits) - 1;
+    }
+    if bits > 0 {
+        out.push(char::from(ALPHABET[((buffer << (5 - bits)) & 31) as usize]));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DID: &str = "did:plc:ewvi7nxzyoun6zhxrhs64oiz";
+
+    #[test]
+    fn an_argon2id_hash_verifies_its_password_and_nothing_else() {
+        let hash = hash_password("hunter2 ✓");
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
+        assert!(verify_password("hunter2 ✓", &hash));
+        assert!(!verify_password("hunter2", &hash));
+        assert!(!verify_password("", &hash));
+        assert!(!needs_rehash(&hash));
+    }
+
+    #[test]
+    fn hashing_the_same_password_twice_uses_different_salts() {
+        let a = hash_password("same");
+        let b = hash_password("same");
+        assert_ne!(a, b);
+        assert!(verify_password("same", &a) && verify_password("same", &b));
+    }
+
+    #[test]
+    fn argon2_hashes_with_other_parameters_verify_but_ask_for_a_rehash() {
+        let params = argon2::Params::new(8192, 1, 1, None).unwrap();
+        let argon2i = Argon2::new(argon2::Algorithm::Argon2i, argon2::Version::V0x13, params);
+        let hash = argon2i
+            .hash_password_with_salt(b"pw", b"saltsaltsalt")
+            .unwrap()
+            .to_string();
+        assert!(hash.starts_with("$argon2i$v=19$m=8192,t=1,p=1$"), "{hash}");
+        assert!(verify_password("pw", &hash));
+        assert!(!verify_password("pW", &hash));
+        assert!(needs_rehash(&hash));
+    }
+
+    #[test]
+    fn the_rfc_7914_scrypt_vector_verifies_in_the_reference_format() {
+        // RFC 7914 §12: scrypt("pleaseletmein", "SodiumChloride", N=16384, r=8, p=1, dkLen=64),
+        // exactly the reference PDS's parameters.
+        let stored = "SodiumChloride:7023bdcb3afd7348461c06cd81fd38ebfda8fbba904f8e3ea9b543f6545da1f2d5432955613f0fcf62d49705242a9af9e61e85dc0d651e40dfcf017b45575887";
+        assert!(verify_password("pleaseletmein", stored));
+        assert!(!verify_password("pleaseletmeout", stored));
+        assert_eq!(
+            scrypt_hash_with_salt("pleaseletmein", "SodiumChloride"),
+            stored
+        );
+        assert!(needs_rehash(stored));
+    }
+
+    /// Produced by Node's `crypto.scryptSync(password, salt, 64)`, i.e. the reference's
+    /// `hashWithSalt`, with a hex salt string as `genSaltAndHash` makes.
+    const NODE_SCRYPT: &str = "5f1c2a9be4d04e7c93a1f0b6d2c84e17:dc5fdbe5f314969cde73acb406ea0973dd4225ca98b304a86f79b6d8bbb9f66f6c6eac37bd73c35cd89c38adc8ea04cc1eafc0971f330ab5346192b7aa396a28";
+    /// Node's output for the reference's `hashAppPassword(DID, "abcd-efgh-ijkl-mnop")`.
+    const NODE_APP_PASSWORD: &str = "099e4ea96cd62c05a232331859d20c97:fd2bbf28c4711cd8d02ea6a9af381222ef64fa9654f065196498e87aeb668370e1accd55a4a2cf56b303904d22367493a14af2bda8d630abaa594676edbca564";
+
+    #[test]
+    fn an_account_password_hash_made_by_the_reference_pds_verifies() {
+        assert!(verify_password(
+            "correct horse battery staple ✓",
+            NODE_SCRYPT
+        ));
+        assert!(!verify_password(
+            "correct horse battery staple",
+            NODE_SCRYPT
+        ));
+        assert_eq!(
+            scrypt_hash_with_salt(
+                "correct horse battery staple ✓",
+                "5f1c2a9be4d04e7c93a1f0b6d2c84e17"
+            ),
+            NODE_SCRYPT
+        );
+        // Upper-case hex in the stored hash is still the same bytes.
+        let (salt, hash) = NODE_SCRYPT.split_once(':').unwrap();
+        let upper = format!("{salt}:{}", hash.to_ascii_uppercase());
+        assert!(verify_password("correct horse battery staple ✓", &upper));
+    }
+
+    #[test]
+    fn an_app_password_hash_made_by_the_reference_pds_verifies() {
+        assert_eq!(
+            scrypt_app_password_hash(DID, "abcd-efgh-ijkl-mnop"),
+            NODE_APP_PASSWORD
+        );
+        assert!(verify_password("abcd-efgh-ijkl-mnop", NODE_APP_PASSWORD));
+        assert!(!verify_password("abcd-efgh-ijkl-mnoq", NODE_APP_PASSWORD));
+    }
+
+    #[test]
+    fn malformed_stored_hashes_never_verify() {
+        let (salt, hash) = NODE_SCRYPT.split_once(':').unwrap();
+        let cases = [
+            String::new(),
+            "no-colon".into(),
+            format!("{salt}:"),
+            format!("{salt}:{}", &hash[..126]),
+            format!("{salt}:{hash}00"),
+            format!("{salt}:{}zz", &hash[..126]),
+            format!("{salt}:{}", &hash[..127]),
+            "$argon2id$garbage".into(),
+            "$pbkdf2-sha256$i=1000$c2FsdA$aGFzaA".into(),
+            "$".into(),
+        ];
+        for stored in &cases {
+            assert!(
+                !verify_password("correct horse battery staple ✓", stored),
+                "{stored:?}"
+            );
+            assert!(needs_rehash(stored), "{stored:?}");
+        }
+    }
+
+    #[test]
+    fn passwords_longer_than_the_legacy_limit_are_refused_without_hashing() {
+        let long = "a".repeat(LEGACY_PASSWORD_MAX_LEN + 1);
+        let hash = scrypt_hash_with_salt(&long, "00112233445566778899aabbccddeeff");
+        assert!(!verify_password(&long, &hash));
+        let at_limit = "a".repeat(LEGACY_PASSWORD_MAX_LEN);
+        let hash = scrypt_hash_with_salt(&at_limit, "00112233445566778899aabbccddeeff");
+        assert!(verify_password(&at_limit, &hash));
+    }
+
+    #[test]
+    fn password_length_counts_utf16_units_like_javascript() {
+        assert_eq!(password_len("abc"), 3);
+        assert_eq!(password_len("é"), 1);
+        assert_eq!(password_len("🦋"), 2);
+        assert_eq!(PASSWORD_MAX_LEN, 256);
+    }
+
+    #[test]
+    fn app_passwords_have_the_reference_shape_and_differ() {
+        let a = generate_app_password();
+        let b = generate_app_password();
+        assert_ne!(a, b);
+        for pw in [&a, &b] {
+            assert_eq!(pw.len(), 19);
+            assert!(is_app_password_shape(pw), "{pw}");
+            assert_eq!(pw.split('-').count(), 4);
+        }
+        assert!(is_app_password_shape("abcd-efgh-ijkl-mnop"));
+        assert!(is_app_password_shape("2345-67ab-cdef-ghij"));
+        for bad in [
+            "abcd-efgh-ijkl-mnoP",
+            "abcd-efgh-ijkl-mno1",
+            "abcdefghijklmnop",
+            "abcd-efgh-ijkl-mnop-",
+            "abcd_efgh_ijkl_mnop",
+        ] {
+            assert!(!is_app_password_shape(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn email_tokens_have_the_reference_shape() {
+        let t = generate_email_token();
+        assert_eq!(t.len(), 11, "{t}");
+        let (a, b) = t.split_once('-').unwrap();
+        assert_eq!((a.len(), b.len()), (5, 5));
+        assert!(
+            t.bytes()
+                .all(|c| c == b'-' || c.is_ascii_uppercase() || (b'2'..=b'7').contains(&c)),
+            "{t}"
+        );
+    }
+
+    #[test]
+    fn random_tokens_have_the_requested_size_and_encoding() {
+        let t = random_token(32);
+        assert_eq!(t.len(), 43);
+        assert_eq!(URL_SAFE_NO_PAD.decode(&t).unwrap().len(), 32);
+        assert_ne!(random_token(32), t);
+        assert_eq!(random_token(0), "");
+        let h = random_hex(16);
+        assert_eq!(h.len(), 32);
+        assert_eq!(decode_hex(&h).unwrap().len(), 16);
+        assert_eq!(random_base32(32).len(), 52);
+        assert_ne!(random_bytes::<16>(), [0u8; 16]);
+    }
+
+    #[test]
+    fn base32_matches_the_rfc_4648_vectors_in_lower_case() {
+        let vectors = [
+            ("", ""),
+            ("f", "my"),
+            ("fo", "mzxq"),
+            ("foo", "mzxw6"),
+            ("foob", "mzxw6yq"),
+            ("fooba", "mzxw6ytb"),
+            ("foobar", "mzxw6ytboi"),
+        ];
+        for (input, expected) in vectors {
+            assert_eq!(base32_lower(input.as_bytes()), expected, "{input}");
+        }
+    }
+
+    #[test]
+    fn hex_round_trips_and_rejects_non_hex() {
+        let bytes: Vec<u8> = (0..=255).collect();
+        assert_eq!(decode_hex(&encode_hex(&bytes)).unwrap(), bytes);
+        assert_eq!(decode_hex("0"), None);
+        assert_eq!(decode_hex("0g"), None);
+        assert_eq!(decode_hex("+1"), None);
+    }
+}
