@@ -13,6 +13,7 @@ pub mod json;
 pub mod lexicon;
 pub mod mst;
 pub mod multibase;
+pub mod plc;
 pub mod syntax;
 pub mod tid;
 
