@@ -15,7 +15,7 @@ use crate::store::{self, Pool};
 /// Shared state of the running server.
 pub struct ServiceInner {
     pub config: Config,
-    pub db: Pool,
+    pub db: Arc<Pool>,
     pub started: std::time::Instant,
 }
 
@@ -41,7 +41,7 @@ impl Service {
         .map_err(ServiceError::internal)??;
         Ok(Service(Arc::new(ServiceInner {
             config,
-            db,
+            db: Arc::new(db),
             started: std::time::Instant::now(),
         })))
     }

@@ -1,6 +1,7 @@
 //! SQLite storage: the service database, and (with the repository issue) per-account actor
 //! stores. rusqlite only; callers reach it through `tokio::task::spawn_blocking`.
 
+pub mod actor;
 pub mod migrate;
 pub mod service_db;
 
