@@ -8,10 +8,16 @@ use super::StoreError;
 pub type Migration = (&'static str, &'static str);
 
 /// The service database's migrations, in order. Never edit an applied one; append.
-pub const SERVICE: &[Migration] = &[(
-    "0001_accounts.sql",
-    include_str!("../../../migrations/service/0001_accounts.sql"),
-)];
+pub const SERVICE: &[Migration] = &[
+    (
+        "0001_accounts.sql",
+        include_str!("../../../migrations/service/0001_accounts.sql"),
+    ),
+    (
+        "0002_plc_directory.sql",
+        include_str!("../../../migrations/service/0002_plc_directory.sql"),
+    ),
+];
 
 /// Applies every migration newer than the database's version, each in its own transaction.
 /// A database newer than `migrations` is refused rather than touched.
