@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod plc;
 pub mod service;
 pub mod store;
 pub mod xrpc;
@@ -28,6 +29,7 @@ pub fn init_tracing() {
 /// Runs the daemon until SIGTERM or ctrl-c, then shuts down gracefully.
 pub async fn run(config: config::Config) -> anyhow::Result<()> {
     let shutdown = shutdown_signal()?;
+    plc::install_crypto_provider();
     tracing::info!(data = %config.data_directory.display(), hostname = %config.hostname, "starting pdsd");
     let listen = config.listen;
     let service = service::Service::open(config)

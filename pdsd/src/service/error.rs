@@ -24,6 +24,9 @@ pub enum ServiceError {
     /// A lexicon-named error with a 400 status (InvalidHandle, HandleNotAvailable, ...).
     #[error("{message}")]
     Named { name: &'static str, message: String },
+    /// A lexicon-named error with a 401 status (AccountTakedown, AuthFactorTokenRequired).
+    #[error("{message}")]
+    NamedAuth { name: &'static str, message: String },
     /// Missing or unusable credentials.
     #[error("{0}")]
     AuthRequired(String),
@@ -61,6 +64,13 @@ impl ServiceError {
         }
     }
 
+    pub fn named_auth(name: &'static str, msg: impl Into<String>) -> Self {
+        ServiceError::NamedAuth {
+            name,
+            message: msg.into(),
+        }
+    }
+
     pub fn internal(e: impl Into<anyhow::Error>) -> Self {
         ServiceError::Internal(e.into())
     }
@@ -69,7 +79,7 @@ impl ServiceError {
     pub fn xrpc_name(&self) -> &'static str {
         match self {
             ServiceError::InvalidRequest(_) => "InvalidRequest",
-            ServiceError::Named { name, .. } => name,
+            ServiceError::Named { name, .. } | ServiceError::NamedAuth { name, .. } => name,
             ServiceError::AuthRequired(_) => "AuthenticationRequired",
             ServiceError::ExpiredToken => "ExpiredToken",
             ServiceError::InvalidToken(_) => "InvalidToken",
@@ -85,6 +95,7 @@ impl ServiceError {
         match self {
             ServiceError::InvalidRequest(_) | ServiceError::Named { .. } => 400,
             ServiceError::AuthRequired(_)
+            | ServiceError::NamedAuth { .. }
             | ServiceError::ExpiredToken
             | ServiceError::InvalidToken(_) => 401,
             ServiceError::Forbidden(_) => 403,
@@ -101,6 +112,7 @@ impl ServiceError {
                 GrpcCode::InvalidArgument
             }
             ServiceError::AuthRequired(_)
+            | ServiceError::NamedAuth { .. }
             | ServiceError::ExpiredToken
             | ServiceError::InvalidToken(_) => GrpcCode::Unauthenticated,
             ServiceError::Forbidden(_) => GrpcCode::PermissionDenied,

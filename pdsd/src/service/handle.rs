@@ -21,7 +21,9 @@ pub fn normalize(handle: &str) -> Result<Handle, ServiceError> {
 
 /// True when the handle ends with one of the service's handle domains.
 pub fn is_service_domain(handle: &Handle, domains: &[String]) -> bool {
-    domains.iter().any(|d| handle.as_str().ends_with(d.as_str()))
+    domains
+        .iter()
+        .any(|d| handle.as_str().ends_with(d.as_str()))
 }
 
 /// The rules for a handle under a service domain: one label of 3 to 18 characters in front of

@@ -1,8 +1,10 @@
 //! The core: accounts, sessions, repositories, identity, moderation. Typed inputs and outputs,
 //! one [`ServiceError`]; no HTTP or gRPC types. XRPC handlers and admin RPCs both call it.
 
+pub mod account;
 mod error;
 pub mod handle;
+pub mod invite;
 pub mod server;
 
 use std::sync::Arc;
@@ -10,12 +12,18 @@ use std::sync::Arc;
 pub use error::{GrpcCode, ServiceError};
 
 use crate::config::Config;
+use crate::plc::client::PlcClient;
+use crate::plc::directory::PlcDirectory;
 use crate::store::{self, Pool};
 
 /// Shared state of the running server.
 pub struct ServiceInner {
     pub config: Config,
     pub db: Arc<Pool>,
+    /// The PLC directory: the embedded one unless `PDS_DID_PLC_URL` names another.
+    pub plc: PlcClient,
+    /// The embedded directory, served at `/plc`, when it is the one in use.
+    pub plc_directory: Option<Arc<PlcDirectory>>,
     pub started: std::time::Instant,
 }
 
@@ -39,9 +47,19 @@ impl Service {
         })
         .await
         .map_err(ServiceError::internal)??;
+        let db = Arc::new(db);
+        let (plc, plc_directory) = match &config.did_plc_url {
+            Some(url) => (PlcClient::remote(url)?, None),
+            None => {
+                let dir = Arc::new(PlcDirectory::new(db.clone()));
+                (PlcClient::Embedded(dir.clone()), Some(dir))
+            }
+        };
         Ok(Service(Arc::new(ServiceInner {
             config,
-            db: Arc::new(db),
+            db,
+            plc,
+            plc_directory,
             started: std::time::Instant::now(),
         })))
     }

@@ -1,10 +1,14 @@
 //! The public XRPC API: one route table, grouped by auth level; one file per method named after
 //! its NSID. Handlers are thin: extract, call the `Service`, answer.
 
+pub mod auth;
 pub mod com;
 pub mod error;
 
-use axum::{Json, Router, routing::get};
+use axum::{
+    Json, Router,
+    routing::{get, post},
+};
 use serde_json::json;
 
 use crate::service::{Service, ServiceError};
@@ -13,15 +17,50 @@ use error::XrpcError;
 /// Builds the XRPC router over a running service.
 pub fn router(service: Service) -> Router {
     use com::atproto::server;
-    Router::new()
+    let router = Router::new()
         .route("/xrpc/_health", get(health))
-        // Public, no auth.
+        // Public, no auth (or credentials in the body).
+        .route(
+            "/xrpc/com.atproto.server.createAccount",
+            post(server::create_account::create_account),
+        )
+        .route(
+            "/xrpc/com.atproto.server.createSession",
+            post(server::create_session::create_session),
+        )
         .route(
             "/xrpc/com.atproto.server.describeServer",
             get(server::describe_server::describe_server),
         )
+        // Refresh token.
+        .route(
+            "/xrpc/com.atproto.server.deleteSession",
+            post(server::delete_session::delete_session),
+        )
+        .route(
+            "/xrpc/com.atproto.server.refreshSession",
+            post(server::refresh_session::refresh_session),
+        )
+        // Access token.
+        .route(
+            "/xrpc/com.atproto.server.getSession",
+            get(server::get_session::get_session),
+        )
+        // Admin password.
+        .route(
+            "/xrpc/com.atproto.server.createInviteCode",
+            post(server::create_invite_code::create_invite_code),
+        )
+        .route(
+            "/xrpc/com.atproto.server.createInviteCodes",
+            post(server::create_invite_code::create_invite_codes),
+        )
         .fallback(unknown_method)
-        .with_state(service)
+        .with_state(service.clone());
+    match &service.plc_directory {
+        Some(dir) => router.nest("/plc", crate::plc::directory::router(dir.clone())),
+        None => router,
+    }
 }
 
 async fn health() -> Json<serde_json::Value> {
