@@ -368,3 +368,145 @@ async fn the_official_atproto_api_client_signs_up_logs_in_and_refreshes() {
     assert_eq!(result["ok"], true, "{result}");
     assert!(result["did"].as_str().unwrap().starts_with("did:plc:"));
 }
+
+#[tokio::test]
+async fn app_passwords_status_and_invite_listing_over_http() {
+    let dir = tempfile::tempdir().unwrap();
+    let pds = Pdsd::start(dir.path(), &["--invite-required", "false"]);
+    let c = Client::new(&pds);
+    let (status, created) = c
+        .post(
+            "com.atproto.server.createAccount",
+            None,
+            json!({"handle": "gina.test", "email": "gina@example.com", "password": "pw-gina"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{created}");
+    let full = bearer(&created["accessJwt"]);
+
+    let (status, app) = c
+        .post(
+            "com.atproto.server.createAppPassword",
+            Some(&full),
+            json!({"name": "laptop"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{app}");
+    let (status, app_session) = c
+        .post(
+            "com.atproto.server.createSession",
+            None,
+            json!({"identifier": "gina.test", "password": app["password"]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{app_session}");
+    let app_auth = bearer(&app_session["accessJwt"]);
+
+    // An app-password session reads, but cannot manage the account.
+    let (status, _) = c
+        .get("com.atproto.server.getSession", Some(&app_auth))
+        .await;
+    assert_eq!(status, 200);
+    let (status, body) = c
+        .post(
+            "com.atproto.server.createAppPassword",
+            Some(&app_auth),
+            json!({"name": "x"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("InvalidToken")),
+        "{body}"
+    );
+    let (status, body) = c
+        .post(
+            "com.atproto.server.deactivateAccount",
+            Some(&app_auth),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 401, "{body}");
+
+    let (status, list) = c
+        .get("com.atproto.server.listAppPasswords", Some(&full))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(list["passwords"][0]["name"], "laptop");
+    assert!(list["passwords"][0].get("password").is_none());
+
+    let (status, st) = c
+        .get("com.atproto.server.checkAccountStatus", Some(&full))
+        .await;
+    assert_eq!(status, 200, "{st}");
+    assert_eq!(st["activated"], true);
+    assert_eq!(st["validDid"], true);
+
+    // Deactivate (no body at all), then activate.
+    let resp = c
+        .http
+        .post(format!(
+            "{}/xrpc/com.atproto.server.deactivateAccount",
+            c.base
+        ))
+        .header("authorization", &full)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let (_, me) = c.get("com.atproto.server.getSession", Some(&full)).await;
+    assert_eq!(me["active"], false);
+    assert_eq!(me["status"], "deactivated");
+    let (status, _) = c
+        .post(
+            "com.atproto.server.activateAccount",
+            Some(&full),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, me) = c.get("com.atproto.server.getSession", Some(&full)).await;
+    assert_eq!(me["active"], true);
+
+    let (status, body) = c
+        .post(
+            "com.atproto.server.revokeAppPassword",
+            Some(&full),
+            json!({"name": "laptop"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = c
+        .post(
+            "com.atproto.server.refreshSession",
+            Some(&bearer(&app_session["refreshJwt"])),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(status, 401, "sessions of a revoked app password end");
+
+    let (status, codes) = c
+        .get(
+            "com.atproto.server.getAccountInviteCodes?includeUsed=false",
+            Some(&full),
+        )
+        .await;
+    assert_eq!(status, 200, "{codes}");
+    assert!(codes["codes"].as_array().unwrap().is_empty());
+    let (status, body) = c
+        .get(
+            "com.atproto.server.getAccountInviteCodes?includeUsed=maybe",
+            Some(&full),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("InvalidRequest"))
+    );
+
+    let (status, key) = c
+        .post("com.atproto.server.reserveSigningKey", None, Value::Null)
+        .await;
+    assert_eq!(status, 200, "{key}");
+    assert!(key["signingKey"].as_str().unwrap().starts_with("did:key:z"));
+}

@@ -41,6 +41,54 @@ fn new_code(hostname: &str) -> String {
 }
 
 impl Service {
+    /// `getAccountInviteCodes`: the codes made for an account, with their uses.
+    pub async fn account_invite_codes(
+        &self,
+        did: atproto::syntax::Did,
+        include_used: bool,
+    ) -> Result<Vec<InviteCode>, ServiceError> {
+        self.blocking(move |s| {
+            s.db.read(|c| {
+                let mut stmt = c.prepare_cached(
+                    "SELECT code, available_uses, disabled, for_account, created_by, created_at                      FROM invite_code WHERE for_account = ?1 ORDER BY created_at, code",
+                )?;
+                let mut codes = stmt
+                    .query_map([did.as_str()], |r| {
+                        Ok(InviteCode {
+                            code: r.get(0)?,
+                            available: r.get(1)?,
+                            disabled: r.get::<_, i64>(2)? != 0,
+                            for_account: r.get(3)?,
+                            created_by: r.get(4)?,
+                            created_at: r.get(5)?,
+                            uses: Vec::new(),
+                        })
+                    })?
+                    .collect::<Result<Vec<_>, _>>()?;
+                let mut uses = c.prepare_cached(
+                    "SELECT used_by, used_at FROM invite_code_use WHERE code = ?1 ORDER BY used_at",
+                )?;
+                for code in &mut codes {
+                    code.uses = uses
+                        .query_map([&code.code], |r| {
+                            Ok(InviteCodeUse {
+                                used_by: r.get(0)?,
+                                used_at: r.get(1)?,
+                            })
+                        })?
+                        .collect::<Result<Vec<_>, _>>()?;
+                    // `available` in the output is what is left.
+                    code.available = (code.available - code.uses.len() as i64).max(0);
+                }
+                if !include_used {
+                    codes.retain(|c| c.available > 0 && !c.disabled);
+                }
+                Ok(codes)
+            })
+        })
+        .await
+    }
+
     /// Creates `code_count` codes of `use_count` uses for each account in `for_accounts`
     /// (or one set for "admin" when empty). `created_by` is "admin" for operators.
     pub async fn create_invite_codes(

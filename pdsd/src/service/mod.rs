@@ -2,6 +2,8 @@
 //! one [`ServiceError`]; no HTTP or gRPC types. XRPC handlers and admin RPCs both call it.
 
 pub mod account;
+pub mod account_status;
+pub mod app_password;
 mod error;
 pub mod handle;
 pub mod invite;

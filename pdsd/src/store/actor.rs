@@ -88,6 +88,17 @@ impl ActorStore {
         .transpose()
     }
 
+    /// Number of stored blocks (MST nodes, commits and records) and of records.
+    pub fn counts(&self) -> Result<(i64, i64), StoreError> {
+        let blocks: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM block", [], |r| r.get(0))?;
+        let records: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM record", [], |r| r.get(0))?;
+        Ok((blocks + records, records))
+    }
+
     /// Stores a commit's new blocks, drops removed ones, and moves the root, atomically.
     pub fn apply_commit(
         &mut self,

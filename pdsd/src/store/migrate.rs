@@ -17,6 +17,14 @@ pub const SERVICE: &[Migration] = &[
         "0002_plc_directory.sql",
         include_str!("../../../migrations/service/0002_plc_directory.sql"),
     ),
+    (
+        "0003_reserved_signing_key.sql",
+        include_str!("../../../migrations/service/0003_reserved_signing_key.sql"),
+    ),
+    (
+        "0004_account_deletion.sql",
+        include_str!("../../../migrations/service/0004_account_deletion.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's version, each in its own transaction.

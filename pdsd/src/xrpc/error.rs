@@ -82,3 +82,49 @@ where
         }
     }
 }
+
+/// A JSON body that may be absent (procedures whose input is all optional): an empty body is
+/// `T::default()`.
+pub struct XrpcOptionalJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for XrpcOptionalJson<T>
+where
+    T: DeserializeOwned + Default,
+    S: Send + Sync,
+{
+    type Rejection = XrpcError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| XrpcError(ServiceError::InvalidRequest(e.body_text())))?;
+        let trimmed = bytes.trim_ascii();
+        if trimmed.is_empty() || trimmed == b"null" {
+            return Ok(XrpcOptionalJson(T::default()));
+        }
+        serde_json::from_slice(&bytes)
+            .map(XrpcOptionalJson)
+            .map_err(|e| XrpcError(ServiceError::InvalidRequest(format!("Invalid input: {e}"))))
+    }
+}
+
+/// Query parameters; a missing or malformed parameter is 400 `InvalidRequest`.
+pub struct XrpcQuery<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for XrpcQuery<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = XrpcError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| XrpcQuery(q.0))
+            .map_err(|e| XrpcError(ServiceError::InvalidRequest(e.body_text())))
+    }
+}

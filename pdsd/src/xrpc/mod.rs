@@ -32,6 +32,10 @@ pub fn router(service: Service) -> Router {
             "/xrpc/com.atproto.server.describeServer",
             get(server::describe_server::describe_server),
         )
+        .route(
+            "/xrpc/com.atproto.server.reserveSigningKey",
+            post(server::reserve_signing_key::reserve_signing_key),
+        )
         // Refresh token.
         .route(
             "/xrpc/com.atproto.server.deleteSession",
@@ -43,8 +47,36 @@ pub fn router(service: Service) -> Router {
         )
         // Access token.
         .route(
+            "/xrpc/com.atproto.server.activateAccount",
+            post(server::deactivate_account::activate_account),
+        )
+        .route(
+            "/xrpc/com.atproto.server.checkAccountStatus",
+            get(server::check_account_status::check_account_status),
+        )
+        .route(
+            "/xrpc/com.atproto.server.createAppPassword",
+            post(server::create_app_password::create_app_password),
+        )
+        .route(
+            "/xrpc/com.atproto.server.deactivateAccount",
+            post(server::deactivate_account::deactivate_account),
+        )
+        .route(
+            "/xrpc/com.atproto.server.getAccountInviteCodes",
+            get(server::get_account_invite_codes::get_account_invite_codes),
+        )
+        .route(
             "/xrpc/com.atproto.server.getSession",
             get(server::get_session::get_session),
+        )
+        .route(
+            "/xrpc/com.atproto.server.listAppPasswords",
+            get(server::list_app_passwords::list_app_passwords),
+        )
+        .route(
+            "/xrpc/com.atproto.server.revokeAppPassword",
+            post(server::revoke_app_password::revoke_app_password),
         )
         // Admin password.
         .route(

@@ -1,7 +1,14 @@
+pub mod check_account_status;
 pub mod create_account;
+pub mod create_app_password;
 pub mod create_invite_code;
 pub mod create_session;
+pub mod deactivate_account;
 pub mod delete_session;
 pub mod describe_server;
+pub mod get_account_invite_codes;
 pub mod get_session;
+pub mod list_app_passwords;
 pub mod refresh_session;
+pub mod reserve_signing_key;
+pub mod revoke_app_password;
