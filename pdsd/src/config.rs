@@ -68,15 +68,69 @@ pub struct Args {
     /// Relays to notify of updates, comma-separated URLs.
     #[arg(long, env = "PDS_CRAWLERS", value_delimiter = ',')]
     pub crawlers: Option<Vec<String>>,
+    /// URL of the Bluesky AppView: unknown `app.bsky.*` methods are proxied to it.
+    #[arg(long, env = "PDS_BSKY_APP_VIEW_URL")]
+    pub bsky_app_view_url: Option<String>,
+    /// Service DID of the AppView (set with its URL), e.g. `did:web:api.bsky.app`.
+    #[arg(long, env = "PDS_BSKY_APP_VIEW_DID")]
+    pub bsky_app_view_did: Option<String>,
+    /// URL of the chat service for `chat.bsky.*` methods (default: the AppView).
+    #[arg(long, env = "PDS_BSKY_CHAT_URL")]
+    pub bsky_chat_url: Option<String>,
+    /// Service DID of the chat service (set with its URL), e.g. `did:web:api.bsky.chat`.
+    #[arg(long, env = "PDS_BSKY_CHAT_DID")]
+    pub bsky_chat_did: Option<String>,
+    /// Whether sign-up and login are rate-limited per client (default true).
+    #[arg(long, env = "PDS_RATE_LIMITS_ENABLED")]
+    pub rate_limits_enabled: Option<bool>,
+    /// Let service proxying reach plain-http, loopback and private addresses (development only).
+    #[arg(long, env = "PDS_DISABLE_SSRF_PROTECTION")]
+    pub disable_ssrf_protection: Option<bool>,
     /// Directory for blobs (default `<data>/blobs`).
     #[arg(long, env = "PDS_BLOBSTORE_DISK_LOCATION")]
     pub blobstore_disk_location: Option<PathBuf>,
     /// Largest blob upload in bytes (default 5 MiB).
     #[arg(long, env = "PDS_BLOB_UPLOAD_LIMIT")]
     pub blob_upload_limit: Option<u64>,
+    /// S3-compatible bucket for blobs, instead of the disk (then leave
+    /// `PDS_BLOBSTORE_DISK_LOCATION` unset).
+    #[arg(long, env = "PDS_BLOBSTORE_S3_BUCKET")]
+    pub blobstore_s3_bucket: Option<String>,
+    /// Region of the blob bucket (default `AWS_REGION`, else us-east-1).
+    #[arg(long, env = "PDS_BLOBSTORE_S3_REGION")]
+    pub blobstore_s3_region: Option<String>,
+    /// Endpoint of an S3-compatible service (default AWS), e.g. `https://s3.example.com`.
+    #[arg(long, env = "PDS_BLOBSTORE_S3_ENDPOINT")]
+    pub blobstore_s3_endpoint: Option<String>,
+    /// Path-style bucket requests (`<endpoint>/<bucket>/<key>`), which most S3-compatible
+    /// services need (default false: `<bucket>.<endpoint host>`).
+    #[arg(long, env = "PDS_BLOBSTORE_S3_FORCE_PATH_STYLE")]
+    pub blobstore_s3_force_path_style: Option<bool>,
+    /// Access key of the blob bucket (set with the secret; unset: the usual `AWS_*` variables).
+    #[arg(long, env = "PDS_BLOBSTORE_S3_ACCESS_KEY_ID", hide_env_values = true)]
+    pub blobstore_s3_access_key_id: Option<String>,
+    /// Secret key of the blob bucket.
+    #[arg(
+        long,
+        env = "PDS_BLOBSTORE_S3_SECRET_ACCESS_KEY",
+        hide_env_values = true
+    )]
+    pub blobstore_s3_secret_access_key: Option<String>,
+    /// Milliseconds an uploaded blob may stay unreferenced before it is deleted (default one
+    /// hour). Hidden: only tests need to change it.
+    #[arg(long, env = "PDS_BLOBSTORE_TEMP_GRACE_MS", hide = true)]
+    pub blobstore_temp_grace_ms: Option<u64>,
     /// Seconds between an account deletion and the purge of its data (default 0: at once).
     #[arg(long, env = "PDS_ACCOUNT_DELETE_GRACE_SECONDS")]
     pub account_delete_grace_seconds: Option<u64>,
+    /// Milliseconds between runs of the job that purges deleted accounts (default 60000).
+    /// Hidden: only tests need to change it.
+    #[arg(long, env = "PDS_ACCOUNT_PURGE_INTERVAL_MS", hide = true)]
+    pub account_purge_interval_ms: Option<u64>,
+    /// Test only: resolve handles outside the service's domains over plain HTTP at
+    /// `127.0.0.1:<port>` (the handle sent as `Host`) and skip DNS. Never set in production.
+    #[arg(long, env = "PDS_DEV_HANDLE_RESOLVER_HTTP_PORT", hide = true)]
+    pub dev_handle_resolver_http_port: Option<u16>,
 }
 
 /// The TOML file: the same settings as [`Args`], snake_case, without the `PDS_` prefix.
@@ -97,8 +151,20 @@ struct FileConfig {
     email_smtp_url: Option<String>,
     email_from_address: Option<String>,
     crawlers: Option<Vec<String>>,
+    bsky_app_view_url: Option<String>,
+    bsky_app_view_did: Option<String>,
+    bsky_chat_url: Option<String>,
+    bsky_chat_did: Option<String>,
+    rate_limits_enabled: Option<bool>,
+    disable_ssrf_protection: Option<bool>,
     blobstore_disk_location: Option<PathBuf>,
     blob_upload_limit: Option<u64>,
+    blobstore_s3_bucket: Option<String>,
+    blobstore_s3_region: Option<String>,
+    blobstore_s3_endpoint: Option<String>,
+    blobstore_s3_force_path_style: Option<bool>,
+    blobstore_s3_access_key_id: Option<String>,
+    blobstore_s3_secret_access_key: Option<String>,
     account_delete_grace_seconds: Option<u64>,
 }
 
@@ -129,8 +195,23 @@ pub struct Config {
     pub invite_required: bool,
     pub email: Option<EmailConfig>,
     pub crawlers: Vec<String>,
+    /// The Bluesky AppView that unknown `app.bsky.*` methods go to.
+    pub bsky_app_view: Option<ProxyService>,
+    /// The chat service that `chat.bsky.*` methods go to (the AppView when unset).
+    pub bsky_chat: Option<ProxyService>,
+    pub rate_limits_enabled: bool,
+    /// Whether proxying may reach plain-http, loopback and private addresses.
+    pub disable_ssrf_protection: bool,
     pub blob_upload_limit: u64,
+    /// Blobs go to this bucket instead of `blobstore_disk_location` when set.
+    pub blobstore_s3: Option<crate::store::blobstore::s3::S3Settings>,
+    /// How long an uploaded blob may stay unreferenced before it is deleted.
+    pub blobstore_temp_grace: std::time::Duration,
     pub account_delete_grace_seconds: u64,
+    /// How often the purge job looks for deleted accounts whose grace period is over.
+    pub account_purge_interval: std::time::Duration,
+    /// Test only: see [`Args::dev_handle_resolver_http_port`].
+    pub dev_handle_resolver_http_port: Option<u16>,
 }
 
 impl std::fmt::Debug for Config {
@@ -221,8 +302,26 @@ impl Config {
 
         let blobstore_disk_location = args
             .blobstore_disk_location
-            .or(file.blobstore_disk_location)
-            .unwrap_or_else(|| data_directory.join("blobs"));
+            .or(file.blobstore_disk_location);
+        let blobstore_s3 = blobstore_s3(
+            &blobstore_disk_location,
+            S3Args {
+                bucket: args.blobstore_s3_bucket.or(file.blobstore_s3_bucket),
+                region: args.blobstore_s3_region.or(file.blobstore_s3_region),
+                endpoint: args.blobstore_s3_endpoint.or(file.blobstore_s3_endpoint),
+                force_path_style: args
+                    .blobstore_s3_force_path_style
+                    .or(file.blobstore_s3_force_path_style),
+                access_key_id: args
+                    .blobstore_s3_access_key_id
+                    .or(file.blobstore_s3_access_key_id),
+                secret_access_key: args
+                    .blobstore_s3_secret_access_key
+                    .or(file.blobstore_s3_secret_access_key),
+            },
+        )?;
+        let blobstore_disk_location =
+            blobstore_disk_location.unwrap_or_else(|| data_directory.join("blobs"));
 
         let admin_password = match args.admin_password.or(file.admin_password) {
             Some(p) if p.is_empty() => return Err(bad("PDS_ADMIN_PASSWORD", "must not be empty")),
@@ -325,6 +424,27 @@ impl Config {
             }
         }
 
+        let bsky_app_view = proxy_service(
+            (
+                "PDS_BSKY_APP_VIEW_URL",
+                args.bsky_app_view_url.or(file.bsky_app_view_url),
+            ),
+            (
+                "PDS_BSKY_APP_VIEW_DID",
+                args.bsky_app_view_did.or(file.bsky_app_view_did),
+            ),
+        )?;
+        let bsky_chat = proxy_service(
+            (
+                "PDS_BSKY_CHAT_URL",
+                args.bsky_chat_url.or(file.bsky_chat_url),
+            ),
+            (
+                "PDS_BSKY_CHAT_DID",
+                args.bsky_chat_did.or(file.bsky_chat_did),
+            ),
+        )?;
+
         Ok(Config {
             hostname,
             listen: SocketAddr::new(bind, port),
@@ -343,15 +463,135 @@ impl Config {
                 .unwrap_or(true),
             email,
             crawlers,
+            bsky_app_view,
+            bsky_chat,
+            rate_limits_enabled: args
+                .rate_limits_enabled
+                .or(file.rate_limits_enabled)
+                .unwrap_or(true),
+            disable_ssrf_protection: args
+                .disable_ssrf_protection
+                .or(file.disable_ssrf_protection)
+                .unwrap_or(false),
             blob_upload_limit: args
                 .blob_upload_limit
                 .or(file.blob_upload_limit)
                 .unwrap_or(5 * 1024 * 1024),
+            blobstore_s3,
+            blobstore_temp_grace: std::time::Duration::from_millis(
+                args.blobstore_temp_grace_ms
+                    .unwrap_or(60 * 60 * 1000)
+                    .max(1),
+            ),
             account_delete_grace_seconds: args
                 .account_delete_grace_seconds
                 .or(file.account_delete_grace_seconds)
                 .unwrap_or(0),
+            account_purge_interval: std::time::Duration::from_millis(
+                args.account_purge_interval_ms.unwrap_or(60_000).max(10),
+            ),
+            dev_handle_resolver_http_port: args.dev_handle_resolver_http_port,
         })
+    }
+}
+
+/// The `PDS_BLOBSTORE_S3_*` settings as given.
+struct S3Args {
+    bucket: Option<String>,
+    region: Option<String>,
+    endpoint: Option<String>,
+    force_path_style: Option<bool>,
+    access_key_id: Option<String>,
+    secret_access_key: Option<String>,
+}
+
+/// The S3 blob store settings: none without a bucket, and never with a disk location.
+fn blobstore_s3(
+    disk_location: &Option<PathBuf>,
+    a: S3Args,
+) -> Result<Option<crate::store::blobstore::s3::S3Settings>, ConfigError> {
+    let set = |v: Option<String>| v.filter(|s| !s.is_empty());
+    let Some(bucket) = set(a.bucket) else {
+        if a.region.is_some()
+            || a.endpoint.is_some()
+            || a.access_key_id.is_some()
+            || a.secret_access_key.is_some()
+        {
+            return Err(bad(
+                "PDS_BLOBSTORE_S3_BUCKET",
+                "must be set with the other PDS_BLOBSTORE_S3_* settings",
+            ));
+        }
+        return Ok(None);
+    };
+    if disk_location.is_some() {
+        return Err(bad(
+            "PDS_BLOBSTORE_DISK_LOCATION",
+            "cannot be set with PDS_BLOBSTORE_S3_BUCKET: blobs go to one store",
+        ));
+    }
+    let endpoint = set(a.endpoint);
+    if let Some(e) = &endpoint
+        && !(e.starts_with("http://") || e.starts_with("https://"))
+    {
+        return Err(bad(
+            "PDS_BLOBSTORE_S3_ENDPOINT",
+            format!("{e:?} is not an http(s) URL"),
+        ));
+    }
+    let (access_key_id, secret_access_key) = match (set(a.access_key_id), set(a.secret_access_key))
+    {
+        (Some(id), Some(secret)) => (Some(id), Some(secret)),
+        (None, None) => (None, None),
+        (Some(_), None) => {
+            return Err(bad(
+                "PDS_BLOBSTORE_S3_SECRET_ACCESS_KEY",
+                "must be set with PDS_BLOBSTORE_S3_ACCESS_KEY_ID",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(bad(
+                "PDS_BLOBSTORE_S3_ACCESS_KEY_ID",
+                "must be set with PDS_BLOBSTORE_S3_SECRET_ACCESS_KEY",
+            ));
+        }
+    };
+    Ok(Some(crate::store::blobstore::s3::S3Settings {
+        bucket,
+        region: set(a.region),
+        endpoint,
+        force_path_style: a.force_path_style.unwrap_or(false),
+        access_key_id,
+        secret_access_key,
+    }))
+}
+
+/// A service requests are proxied to: its base URL (no trailing `/`) and service DID.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProxyService {
+    pub url: String,
+    pub did: Did,
+}
+
+/// A URL and DID setting pair: both or neither.
+fn proxy_service(
+    (url_name, url): (&'static str, Option<String>),
+    (did_name, did): (&'static str, Option<String>),
+) -> Result<Option<ProxyService>, ConfigError> {
+    match (url.filter(|u| !u.is_empty()), did.filter(|d| !d.is_empty())) {
+        (None, None) => Ok(None),
+        (Some(url), Some(did)) => {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(bad(url_name, format!("{url:?} is not an http(s) URL")));
+            }
+            let did = Did::new(&did).map_err(|e| bad(did_name, e.to_string()))?;
+            Ok(Some(ProxyService {
+                url: url.trim_end_matches('/').to_string(),
+                did,
+            }))
+        }
+        (Some(_), None) => Err(bad(did_name, format!("must be set with {url_name}"))),
+        (None, Some(_)) => Err(bad(url_name, format!("must be set with {did_name}"))),
     }
 }
 
@@ -476,5 +716,49 @@ mod tests {
         let mut args = args_in(dir.path());
         args.config = Some(file);
         assert_eq!(Config::load(args).unwrap_err().name, "PDS_CONFIG");
+    }
+
+    #[test]
+    fn blobs_go_to_one_store_and_s3_keys_come_in_pairs() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Config::load(args_in(dir.path())).unwrap();
+        assert!(c.blobstore_s3.is_none());
+        assert_eq!(c.blobstore_disk_location, dir.path().join("blobs"));
+
+        let s3_args = || {
+            let mut args = args_in(dir.path());
+            args.blobstore_s3_bucket = Some("blobs".into());
+            args.blobstore_s3_endpoint = Some("http://127.0.0.1:9000".into());
+            args.blobstore_s3_force_path_style = Some(true);
+            args
+        };
+        let s3 = Config::load(s3_args()).unwrap().blobstore_s3.unwrap();
+        assert_eq!(s3.bucket, "blobs");
+        assert!(s3.force_path_style);
+
+        let mut args = s3_args();
+        args.blobstore_disk_location = Some(dir.path().join("elsewhere"));
+        assert_eq!(
+            Config::load(args).unwrap_err().name,
+            "PDS_BLOBSTORE_DISK_LOCATION"
+        );
+        let mut args = s3_args();
+        args.blobstore_s3_access_key_id = Some("id".into());
+        assert_eq!(
+            Config::load(args).unwrap_err().name,
+            "PDS_BLOBSTORE_S3_SECRET_ACCESS_KEY"
+        );
+        let mut args = s3_args();
+        args.blobstore_s3_endpoint = Some("s3.example.com".into());
+        assert_eq!(
+            Config::load(args).unwrap_err().name,
+            "PDS_BLOBSTORE_S3_ENDPOINT"
+        );
+        let mut args = args_in(dir.path());
+        args.blobstore_s3_region = Some("eu-west-1".into());
+        assert_eq!(
+            Config::load(args).unwrap_err().name,
+            "PDS_BLOBSTORE_S3_BUCKET"
+        );
     }
 }

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod config;
 pub mod plc;
+pub mod sequencer;
 pub mod service;
 pub mod store;
 pub mod xrpc;
@@ -44,7 +45,9 @@ pub async fn run(config: config::Config) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, version = VERSION, "pdsd listening");
-    axum::serve(listener, xrpc::router(service))
+    // Connection info gives the rate limits the client's address.
+    let app = xrpc::router(service).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
         .context("XRPC server failed")?;

@@ -174,7 +174,7 @@ fn expiry_string(secs_from_now: i64) -> String {
     Datetime::from_unix_millis(ms).to_string()
 }
 
-fn basic_email_check(email: &str) -> Result<(), ServiceError> {
+pub(super) fn basic_email_check(email: &str) -> Result<(), ServiceError> {
     let ok = email.len() <= 254
         && email
             .split_once('@')
@@ -350,7 +350,28 @@ impl Service {
                 let (commit_cid, commit_bytes) = commit.to_block();
                 let mut blocks = changes.new_blocks;
                 blocks.push((commit_cid, commit_bytes));
-                store.apply_commit((&commit_cid, &rev), &blocks, &[])?;
+                store.apply_commit(&crate::store::actor::CommitWrite {
+                    commit: commit_cid,
+                    rev: &rev,
+                    blocks: &blocks,
+                    removed: &[],
+                    records_put: &[],
+                    records_deleted: &[],
+                })?;
+                let genesis_events = vec![
+                    super::events::identity_event(&account_did, Some(handle.as_str())),
+                    super::events::account_event(
+                        &account_did,
+                        super::events::AccountEventStatus::Active,
+                    ),
+                    super::events::genesis_commit_event(&account_did, commit_cid, &rev, &blocks),
+                    super::events::sync_event(
+                        &account_did,
+                        commit_cid,
+                        &blocks.last().expect("the commit block").1,
+                        &rev,
+                    ),
+                ];
 
                 s.db.write(|c| {
                     let tx = c.transaction()?;
@@ -376,51 +397,78 @@ impl Service {
                     tx.commit()?;
                     Ok(s.session_tokens(&account, tokens))
                 })
+                .and_then(|tokens| {
+                    // Announced once the account exists: identity, status, first commit.
+                    s.sequence(genesis_events)?;
+                    Ok(tokens)
+                })
             })
             .await?;
         tracing::info!(did = %did, "account created");
         Ok(tokens)
     }
 
-    /// `com.atproto.server.createSession`: log in with handle, email or DID and the account
-    /// password or an app password.
+    /// `com.atproto.server.createSession` without an email sign-in code.
     pub async fn create_session(
         &self,
         identifier: String,
         password: String,
     ) -> Result<SessionTokens, ServiceError> {
+        self.create_session_with_auth_factor(identifier, password, None)
+            .await
+    }
+
+    /// `com.atproto.server.createSession`: log in with handle, email or DID and the account
+    /// password or an app password. With email 2FA on, a login with the account password also
+    /// needs the mailed code (`auth_factor_token`). App passwords skip it: they are for
+    /// clients that cannot ask for a code.
+    pub async fn create_session_with_auth_factor(
+        &self,
+        identifier: String,
+        password: String,
+        auth_factor_token: Option<String>,
+    ) -> Result<SessionTokens, ServiceError> {
         let invalid = || ServiceError::AuthRequired("Invalid identifier or password".into());
         let identifier = identifier.trim().to_string();
-        self.blocking(move |s| {
-            let account =
-                s.db.read(|c| account_by_identifier(c, &identifier))?
-                    .ok_or_else(invalid)?;
-            let mut app_password: Option<(String, bool)> = None;
-            if !auth::verify_password(&password, &account.password_hash) {
-                // Not the account password: maybe one of its app passwords.
-                let candidates: Vec<(String, String, bool)> = s.db.read(|c| {
-                    let mut stmt = c.prepare_cached(
+        let (account, app_password) = self
+            .blocking(move |s| {
+                let account =
+                    s.db.read(|c| account_by_identifier(c, &identifier))?
+                        .ok_or_else(invalid)?;
+                let mut app_password: Option<(String, bool)> = None;
+                if !auth::verify_password(&password, &account.password_hash) {
+                    // Not the account password: maybe one of its app passwords.
+                    let candidates: Vec<(String, String, bool)> = s.db.read(|c| {
+                        let mut stmt = c.prepare_cached(
                         "SELECT name, password_hash, privileged FROM app_password WHERE did = ?1",
                     )?;
-                    let rows = stmt.query_map([account.did.as_str()], |r| {
-                        Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? != 0))
+                        let rows = stmt.query_map([account.did.as_str()], |r| {
+                            Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? != 0))
+                        })?;
+                        rows.collect::<Result<Vec<_>, _>>()
                     })?;
-                    rows.collect::<Result<Vec<_>, _>>()
-                })?;
-                app_password = candidates
-                    .into_iter()
-                    .find(|(_, hash, _)| auth::verify_password(&password, hash))
-                    .map(|(name, _, privileged)| (name, privileged));
-                if app_password.is_none() {
-                    return Err(invalid());
+                    app_password = candidates
+                        .into_iter()
+                        .find(|(_, hash, _)| auth::verify_password(&password, hash))
+                        .map(|(name, _, privileged)| (name, privileged));
+                    if app_password.is_none() {
+                        return Err(invalid());
+                    }
                 }
-            }
-            if account.taken_down {
-                return Err(ServiceError::named_auth(
-                    "AccountTakedown",
-                    "Account has been taken down",
-                ));
-            }
+                if account.taken_down {
+                    return Err(ServiceError::named_auth(
+                        "AccountTakedown",
+                        "Account has been taken down",
+                    ));
+                }
+                Ok((account, app_password))
+            })
+            .await?;
+        if account.email_auth_factor && app_password.is_none() {
+            self.check_email_auth_factor(&account, auth_factor_token)
+                .await?;
+        }
+        self.blocking(move |s| {
             let tokens = s.db.write(|c| {
                 let tx = c.transaction()?;
                 let t = s.issue_tokens(

@@ -49,7 +49,11 @@ impl Service {
                     return Err(ServiceError::InvalidToken("Account not found".into()));
                 }
                 Ok(())
-            })
+            })?;
+            s.sequence(vec![super::events::account_event(
+                &did,
+                super::events::AccountEventStatus::Deactivated,
+            )])
         })
         .await?;
         Ok(())
@@ -66,7 +70,26 @@ impl Service {
                     return Err(ServiceError::InvalidToken("Account not found".into()));
                 }
                 Ok(())
-            })
+            })?;
+            // As the reference: #account, #identity, then #sync with the current commit.
+            let handle =
+                s.db.read(|c| account_by_did(c, did.as_str()))?
+                    .and_then(|a| a.handle);
+            let store = ActorStore::open(&s.config.data_directory, &did, Durability::Normal)?;
+            let mut events = vec![
+                super::events::account_event(&did, super::events::AccountEventStatus::Active),
+                super::events::identity_event(&did, handle.as_deref()),
+            ];
+            if let Some((commit, rev)) = store.root()? {
+                use atproto::blockstore::BlockStore;
+                if let Some(bytes) = store
+                    .get_block(&commit)
+                    .map_err(|e| ServiceError::internal(anyhow::anyhow!(e)))?
+                {
+                    events.push(super::events::sync_event(&did, commit, &bytes, &rev));
+                }
+            }
+            s.sequence(events)
         })
         .await
     }
@@ -84,6 +107,7 @@ impl Service {
                 .root()?
                 .ok_or_else(|| ServiceError::internal(anyhow::anyhow!("repository has no root")))?;
             let (blocks, records) = store.counts()?;
+            let (expected_blobs, imported_blobs) = store.blob_counts()?;
             let key = ActorStore::signing_key(&s.config.data_directory, &did)?;
             let valid_did = data.is_some_and(|d| {
                 d.atproto_pds_endpoint() == Some(s.config.public_url.as_str())
@@ -99,8 +123,8 @@ impl Service {
                 repo_blocks: blocks,
                 indexed_records: records,
                 private_state_values: 0,
-                expected_blobs: 0,
-                imported_blobs: 0,
+                expected_blobs,
+                imported_blobs,
             })
         })
         .await

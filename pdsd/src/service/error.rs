@@ -47,6 +47,9 @@ pub enum ServiceError {
     /// The method needs something this server is not configured for (e.g. email).
     #[error("{0}")]
     NotConfigured(String),
+    /// A request body over its limit (a blob upload over `PDS_BLOB_UPLOAD_LIMIT`).
+    #[error("{0}")]
+    PayloadTooLarge(String),
     /// Anything else: details are logged at the transport edge, clients get a generic message.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -87,6 +90,7 @@ impl ServiceError {
             ServiceError::NotFound(_) => "NotFound",
             ServiceError::RateLimited { .. } => "RateLimitExceeded",
             ServiceError::NotConfigured(_) => "MethodNotImplemented",
+            ServiceError::PayloadTooLarge(_) => "PayloadTooLarge",
             ServiceError::Internal(_) => "InternalServerError",
         }
     }
@@ -102,6 +106,7 @@ impl ServiceError {
             ServiceError::NotFound(_) => 404,
             ServiceError::RateLimited { .. } => 429,
             ServiceError::NotConfigured(_) => 501,
+            ServiceError::PayloadTooLarge(_) => 413,
             ServiceError::Internal(_) => 500,
         }
     }
@@ -117,7 +122,9 @@ impl ServiceError {
             | ServiceError::InvalidToken(_) => GrpcCode::Unauthenticated,
             ServiceError::Forbidden(_) => GrpcCode::PermissionDenied,
             ServiceError::NotFound(_) => GrpcCode::NotFound,
-            ServiceError::RateLimited { .. } => GrpcCode::ResourceExhausted,
+            ServiceError::RateLimited { .. } | ServiceError::PayloadTooLarge(_) => {
+                GrpcCode::ResourceExhausted
+            }
             ServiceError::NotConfigured(_) => GrpcCode::FailedPrecondition,
             ServiceError::Internal(_) => GrpcCode::Internal,
         }
@@ -165,6 +172,11 @@ mod tests {
                 },
                 "RateLimitExceeded",
                 429,
+            ),
+            (
+                ServiceError::PayloadTooLarge("x".into()),
+                "PayloadTooLarge",
+                413,
             ),
             (
                 ServiceError::internal(anyhow::anyhow!("boom")),

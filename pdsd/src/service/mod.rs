@@ -2,12 +2,21 @@
 //! one [`ServiceError`]; no HTTP or gRPC types. XRPC handlers and admin RPCs both call it.
 
 pub mod account;
+pub mod account_email;
 pub mod account_status;
 pub mod app_password;
+pub mod blob;
+pub mod email;
 mod error;
+pub mod events;
 pub mod handle;
+pub mod identity;
 pub mod invite;
+pub mod lexicons;
+pub mod preferences;
+pub mod repo;
 pub mod server;
+pub mod service_auth;
 
 use std::sync::Arc;
 
@@ -16,6 +25,7 @@ pub use error::{GrpcCode, ServiceError};
 use crate::config::Config;
 use crate::plc::client::PlcClient;
 use crate::plc::directory::PlcDirectory;
+use crate::sequencer::Sequencer;
 use crate::store::{self, Pool};
 
 /// Shared state of the running server.
@@ -26,6 +36,18 @@ pub struct ServiceInner {
     pub plc: PlcClient,
     /// The embedded directory, served at `/plc`, when it is the one in use.
     pub plc_directory: Option<Arc<PlcDirectory>>,
+    /// The firehose event log.
+    pub sequencer: Arc<Sequencer>,
+    /// Per-DID write locks and loaded repositories.
+    pub repos: repo::RepoCache,
+    /// Read connections to actor stores.
+    pub readers: repo::read::ReaderCache,
+    /// Outgoing mail; `None` when no SMTP server is configured.
+    pub mailer: Option<email::Mailer>,
+    /// Network identity resolution (external handles, did:web) and its cache.
+    pub identity: identity::IdentityResolver,
+    /// Blob bytes: the disk directory or the S3 bucket.
+    pub blobs: Arc<dyn store::blobstore::BlobStore>,
     pub started: std::time::Instant,
 }
 
@@ -44,8 +66,10 @@ impl Service {
     /// Opens the stores under the configured data directory.
     pub async fn open(config: Config) -> Result<Service, ServiceError> {
         let data = config.data_directory.clone();
-        let db = tokio::task::spawn_blocking(move || {
-            store::service_db::open_service_db(&data, store::Durability::Normal)
+        let (db, sequencer) = tokio::task::spawn_blocking(move || {
+            let db = store::service_db::open_service_db(&data, store::Durability::Normal)?;
+            let sequencer = Sequencer::open(&data, store::Durability::Normal)?;
+            Ok::<_, store::StoreError>((db, sequencer))
         })
         .await
         .map_err(ServiceError::internal)??;
@@ -57,13 +81,34 @@ impl Service {
                 (PlcClient::Embedded(dir.clone()), Some(dir))
             }
         };
-        Ok(Service(Arc::new(ServiceInner {
+        let mailer = match &config.email {
+            Some(email) => Some(email::Mailer::new(email).map_err(ServiceError::internal)?),
+            None => None,
+        };
+        let identity = identity::IdentityResolver::new(config.dev_handle_resolver_http_port)?;
+        if let Some(port) = config.dev_handle_resolver_http_port {
+            tracing::warn!(
+                port,
+                "test setting: handles resolve over HTTP at 127.0.0.1, no DNS"
+            );
+        }
+        let blobs = blob::open_blobstore(&config)?;
+        let service = Service(Arc::new(ServiceInner {
             config,
             db,
             plc,
             plc_directory,
+            sequencer: Arc::new(sequencer),
+            repos: repo::RepoCache::default(),
+            readers: repo::read::ReaderCache::default(),
+            mailer,
+            identity,
+            blobs,
             started: std::time::Instant::now(),
-        })))
+        }));
+        account_email::spawn_purge_job(&service);
+        blob::spawn_temp_sweep(&service);
+        Ok(service)
     }
 
     /// Runs blocking database work off the async threads.

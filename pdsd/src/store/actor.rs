@@ -12,10 +12,20 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::{Durability, StoreError, migrate, open};
 
 /// The actor store's migrations, in order. Never edit an applied one; append.
-pub const MIGRATIONS: &[migrate::Migration] = &[(
-    "0001_repo.sql",
-    include_str!("../../../migrations/actor/0001_repo.sql"),
-)];
+pub const MIGRATIONS: &[migrate::Migration] = &[
+    (
+        "0001_repo.sql",
+        include_str!("../../../migrations/actor/0001_repo.sql"),
+    ),
+    (
+        "0002_block_rev.sql",
+        include_str!("../../../migrations/actor/0002_block_rev.sql"),
+    ),
+    (
+        "0003_blobs.sql",
+        include_str!("../../../migrations/actor/0003_blobs.sql"),
+    ),
+];
 
 /// The directory of one account: sharded by the first byte of SHA-256(did) so no directory
 /// grows huge.
@@ -99,33 +109,229 @@ impl ActorStore {
         Ok((blocks + records, records))
     }
 
-    /// Stores a commit's new blocks, drops removed ones, and moves the root, atomically.
-    pub fn apply_commit(
-        &mut self,
-        commit: (&Cid, &Tid),
-        new_blocks: &[(Cid, Vec<u8>)],
-        removed: &[Cid],
-    ) -> Result<(), StoreError> {
+    /// The connection, for the blob tables' queries (`store::blobstore::index`).
+    pub(super) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Stores a commit atomically: its new blocks (MST nodes and the commit), record rows
+    /// written or deleted, blocks no longer in the tree, the new root, and which blobs the
+    /// records reference. Returns the blobs no longer referenced by any record: their rows are
+    /// gone and the caller deletes their bytes from the blob store.
+    pub fn apply_commit(&mut self, commit: &CommitWrite<'_>) -> Result<Vec<Cid>, StoreError> {
         let tx = self.conn.transaction()?;
         {
-            let mut put =
-                tx.prepare_cached("INSERT OR IGNORE INTO block (cid, content) VALUES (?1, ?2)")?;
-            for (cid, bytes) in new_blocks {
-                put.execute(params![cid.as_bytes(), bytes])?;
+            let mut put = tx.prepare_cached(
+                "INSERT OR IGNORE INTO block (cid, content, rev) VALUES (?1, ?2, ?3)",
+            )?;
+            for (cid, bytes) in commit.blocks {
+                put.execute(params![cid.as_bytes(), bytes, commit.rev.as_str()])?;
             }
             let mut del = tx.prepare_cached("DELETE FROM block WHERE cid = ?1")?;
-            for cid in removed {
+            for cid in commit.removed {
                 del.execute(params![cid.as_bytes()])?;
+            }
+            let mut put_record = tx.prepare_cached(
+                "INSERT INTO record (collection, rkey, cid, rev, content) VALUES (?1, ?2, ?3, ?4, ?5) \
+                 ON CONFLICT (collection, rkey) DO UPDATE SET cid = excluded.cid, rev = excluded.rev, \
+                 content = excluded.content",
+            )?;
+            for r in commit.records_put {
+                put_record.execute(params![
+                    r.collection,
+                    r.rkey,
+                    r.cid.as_bytes(),
+                    commit.rev.as_str(),
+                    r.bytes
+                ])?;
+            }
+            let mut del_record =
+                tx.prepare_cached("DELETE FROM record WHERE collection = ?1 AND rkey = ?2")?;
+            for (collection, rkey) in commit.records_deleted {
+                del_record.execute(params![collection, rkey])?;
             }
             tx.execute(
                 "INSERT INTO repo_root (id, cid, rev) VALUES (0, ?1, ?2) \
                  ON CONFLICT (id) DO UPDATE SET cid = excluded.cid, rev = excluded.rev",
-                params![commit.0.as_bytes(), commit.1.as_str()],
+                params![commit.commit.as_bytes(), commit.rev.as_str()],
             )?;
         }
+        let dereferenced = super::blobstore::index::index_commit_blobs(&tx, commit)?;
+        tx.commit()?;
+        Ok(dereferenced)
+    }
+
+    /// Replaces the whole repository (import): every block and record, the root, and which
+    /// blobs the records reference (those the account lacks are `listMissingBlobs`).
+    pub fn replace_all(
+        &mut self,
+        commit: Cid,
+        rev: &Tid,
+        blocks: &[(Cid, Vec<u8>)],
+        records: &[ImportedRecord],
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        tx.execute("DELETE FROM block", [])?;
+        tx.execute("DELETE FROM record", [])?;
+        {
+            let mut put = tx.prepare_cached(
+                "INSERT OR IGNORE INTO block (cid, content, rev) VALUES (?1, ?2, ?3)",
+            )?;
+            for (cid, bytes) in blocks {
+                put.execute(params![cid.as_bytes(), bytes, rev.as_str()])?;
+            }
+            let mut put_record = tx.prepare_cached(
+                "INSERT INTO record (collection, rkey, cid, rev, content) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for (collection, rkey, cid, bytes) in records {
+                put_record.execute(params![
+                    collection,
+                    rkey,
+                    cid.as_bytes(),
+                    rev.as_str(),
+                    bytes
+                ])?;
+            }
+            tx.execute(
+                "INSERT INTO repo_root (id, cid, rev) VALUES (0, ?1, ?2) \
+                 ON CONFLICT (id) DO UPDATE SET cid = excluded.cid, rev = excluded.rev",
+                params![commit.as_bytes(), rev.as_str()],
+            )?;
+        }
+        super::blobstore::index::reindex_record_blobs(&tx, records)?;
         tx.commit()?;
         Ok(())
     }
+
+    /// One record's CID and DAG-CBOR bytes.
+    pub fn get_record(
+        &self,
+        collection: &str,
+        rkey: &str,
+    ) -> Result<Option<(Cid, Vec<u8>)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT cid, content FROM record WHERE collection = ?1 AND rkey = ?2",
+        )?;
+        let row: Option<(Vec<u8>, Vec<u8>)> = stmt
+            .query_row(params![collection, rkey], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        row.map(|(cid, content)| {
+            Ok((
+                Cid::from_bytes(&cid).map_err(|e| invalid_data(e.to_string()))?,
+                content,
+            ))
+        })
+        .transpose()
+    }
+
+    /// Records of a collection in rkey order (or reverse), after `cursor` (exclusive).
+    pub fn list_records(
+        &self,
+        collection: &str,
+        cursor: Option<&str>,
+        reverse: bool,
+        limit: usize,
+    ) -> Result<Vec<(String, Cid, Vec<u8>)>, StoreError> {
+        // The reference lists newest first by default (descending rkey); `reverse` flips it.
+        let sql = match (reverse, cursor.is_some()) {
+            (false, false) => {
+                "SELECT rkey, cid, content FROM record WHERE collection = ?1 ORDER BY rkey DESC LIMIT ?3"
+            }
+            (false, true) => {
+                "SELECT rkey, cid, content FROM record WHERE collection = ?1 AND rkey < ?2 ORDER BY rkey DESC LIMIT ?3"
+            }
+            (true, false) => {
+                "SELECT rkey, cid, content FROM record WHERE collection = ?1 ORDER BY rkey ASC LIMIT ?3"
+            }
+            (true, true) => {
+                "SELECT rkey, cid, content FROM record WHERE collection = ?1 AND rkey > ?2 ORDER BY rkey ASC LIMIT ?3"
+            }
+        };
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let rows = stmt.query_map(
+            params![collection, cursor.unwrap_or(""), limit as i64],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Vec<u8>>(1)?,
+                    r.get::<_, Vec<u8>>(2)?,
+                ))
+            },
+        )?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (rkey, cid, content) = row?;
+            out.push((
+                rkey,
+                Cid::from_bytes(&cid).map_err(|e| invalid_data(e.to_string()))?,
+                content,
+            ));
+        }
+        Ok(out)
+    }
+
+    /// Visits every block of the repository (MST nodes, commit, records) added after `since`
+    /// (all of them when `None`), in storage order, without loading them all into memory.
+    pub fn for_each_block<F>(&self, since: Option<&str>, f: &mut F) -> Result<(), StoreError>
+    where
+        F: FnMut(Cid, &[u8]) -> Result<(), StoreError>,
+    {
+        let (sql, since) = match since {
+            None => (
+                "SELECT cid, content FROM block UNION ALL SELECT cid, content FROM record",
+                "",
+            ),
+            Some(s) => (
+                "SELECT cid, content FROM block WHERE rev > ?1 \
+                 UNION ALL SELECT cid, content FROM record WHERE rev > ?1",
+                s,
+            ),
+        };
+        let mut stmt = self.conn.prepare(sql)?;
+        let mut rows = if since.is_empty() {
+            stmt.query([])?
+        } else {
+            stmt.query([since])?
+        };
+        while let Some(row) = rows.next()? {
+            let cid: Vec<u8> = row.get(0)?;
+            let cid = Cid::from_bytes(&cid).map_err(|e| invalid_data(e.to_string()))?;
+            let content = row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
+            f(cid, content)?;
+        }
+        Ok(())
+    }
+
+    /// The collections that have records.
+    pub fn collections(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT DISTINCT collection FROM record ORDER BY collection")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<Result<Vec<String>, _>>()?)
+    }
+}
+
+/// A record of an imported repository: (collection, rkey, CID, DAG-CBOR bytes).
+pub type ImportedRecord = (String, String, Cid, Vec<u8>);
+
+/// A record row a commit writes.
+pub struct RecordWrite<'a> {
+    pub collection: &'a str,
+    pub rkey: &'a str,
+    pub cid: Cid,
+    pub bytes: &'a [u8],
+}
+
+/// Everything one commit changes in an actor store.
+pub struct CommitWrite<'a> {
+    pub commit: Cid,
+    pub rev: &'a Tid,
+    /// MST nodes and the commit block (records go in `records_put`).
+    pub blocks: &'a [(Cid, Vec<u8>)],
+    pub removed: &'a [Cid],
+    pub records_put: &'a [RecordWrite<'a>],
+    pub records_deleted: &'a [(&'a str, &'a str)],
 }
 
 fn invalid_data(msg: String) -> StoreError {
@@ -163,7 +369,14 @@ mod tests {
             let mut store = ActorStore::create(dir.path(), &did, &key, Durability::Normal).unwrap();
             assert!(store.root().unwrap().is_none());
             store
-                .apply_commit((&block.0, &rev), std::slice::from_ref(&block), &[])
+                .apply_commit(&CommitWrite {
+                    commit: block.0,
+                    rev: &rev,
+                    blocks: std::slice::from_ref(&block),
+                    removed: &[],
+                    records_put: &[],
+                    records_deleted: &[],
+                })
                 .unwrap();
         }
         assert!(ActorStore::create(dir.path(), &did, &key, Durability::Normal).is_err());

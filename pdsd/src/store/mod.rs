@@ -2,6 +2,7 @@
 //! stores. rusqlite only; callers reach it through `tokio::task::spawn_blocking`.
 
 pub mod actor;
+pub mod blobstore;
 pub mod migrate;
 pub mod service_db;
 

@@ -13,6 +13,7 @@ use crate::xrpc::error::{XrpcJson, XrpcResult};
 pub struct Input {
     identifier: String,
     password: String,
+    auth_factor_token: Option<String>,
 }
 
 pub async fn create_session(
@@ -21,7 +22,11 @@ pub async fn create_session(
 ) -> XrpcResult<Json<SessionTokens>> {
     Ok(Json(
         service
-            .create_session(input.identifier, input.password)
+            .create_session_with_auth_factor(
+                input.identifier,
+                input.password,
+                input.auth_factor_token,
+            )
             .await?,
     ))
 }

@@ -1,0 +1,179 @@
+//! A loaded repository: its actor store, warm MST, current commit and signing key, and the
+//! crash repair that runs when it is opened.
+
+use std::collections::HashMap;
+
+use atproto::Cid;
+use atproto::blockstore::BlockStore;
+use atproto::car::read_car;
+use atproto::cbor::Value;
+use atproto::commit::Commit;
+use atproto::crypto::SigningKey;
+use atproto::mst::Mst;
+use atproto::syntax::{Did, Tid};
+
+use crate::service::{ServiceError, ServiceInner};
+use crate::store::Durability;
+use crate::store::actor::{ActorStore, CommitWrite, RecordWrite};
+
+/// One account's repository, held under its per-DID lock.
+pub struct RepoState {
+    pub store: ActorStore,
+    pub mst: Mst,
+    /// The current commit.
+    pub commit: Cid,
+    pub rev: Tid,
+    /// The current MST root (`data` of the commit).
+    pub data: Cid,
+    pub key: SigningKey,
+}
+
+impl RepoState {
+    /// Opens a repository, first applying any commit that reached the event log but not the
+    /// actor store (a crash between the two).
+    pub fn open(service: &ServiceInner, did: &Did) -> Result<RepoState, ServiceError> {
+        let data_dir = &service.config.data_directory;
+        let mut store = ActorStore::open(data_dir, did, Durability::Normal)?;
+        let key = ActorStore::signing_key(data_dir, did)?;
+        let (_, rev) = store
+            .root()?
+            .ok_or_else(|| ServiceError::NotFound(format!("Could not find repo for DID: {did}")))?;
+        for frame in service
+            .sequencer
+            .commit_frames_after(did.as_str(), rev.as_str())?
+        {
+            replay(&mut store, &frame)?;
+            tracing::warn!(did = %did, "repaired repository from the event log after a crash");
+        }
+        let (commit, rev) = store
+            .root()?
+            .ok_or_else(|| ServiceError::internal(anyhow::anyhow!("repository lost its root")))?;
+        let bytes = store
+            .get_block(&commit)
+            .map_err(|e| ServiceError::internal(anyhow::anyhow!(e)))?
+            .ok_or_else(|| {
+                ServiceError::internal(anyhow::anyhow!("missing commit block {commit}"))
+            })?;
+        let decoded = Commit::decode(&bytes).map_err(ServiceError::internal)?;
+        let mst = Mst::load(&store, decoded.data).map_err(ServiceError::internal)?;
+        Ok(RepoState {
+            store,
+            mst,
+            commit,
+            rev,
+            data: decoded.data,
+            key,
+        })
+    }
+}
+
+impl ServiceInner {
+    /// Makes sure `did`'s actor store holds every commit the event log has for it, before a
+    /// read serves the repository. A crash after a commit is sequenced and before the store's
+    /// transaction commits leaves the store one commit behind the firehose; [`RepoState::open`]
+    /// repairs that, but only writes open it, so without this check reads (getRecord,
+    /// getLatestCommit, getRepo, ...) would serve the older state after a restart until the
+    /// account's next write. Checked once per repository per process (blocking: call from a
+    /// blocking thread, never with the repository's lock held).
+    pub(crate) fn ensure_store_current(&self, did: &Did) -> Result<(), ServiceError> {
+        if self.repos.is_current(did) {
+            return Ok(());
+        }
+        let slot = self.repos.slot(did);
+        // Under the lock no write is half done, so the comparison below is meaningful.
+        let mut guard = slot.blocking_lock();
+        // A loaded state was repaired when it was opened and every later commit went through it.
+        if guard.is_none() {
+            let store = ActorStore::open(&self.config.data_directory, did, Durability::Normal)?;
+            let stored = store.root()?.map(|(_, rev)| rev);
+            let logged = self.sequencer.last_rev(did.as_str())?.map(|(_, rev)| rev);
+            if let (Some(stored), Some(logged)) = (stored, logged)
+                && logged.as_str() > stored.as_str()
+            {
+                *guard = Some(RepoState::open(self, did)?);
+            }
+        }
+        self.repos.set_current(did, true);
+        Ok(())
+    }
+}
+
+/// Applies one sequenced `#commit` frame to the actor store.
+fn replay(store: &mut ActorStore, frame: &[u8]) -> Result<(), ServiceError> {
+    let bad = |m: &str| ServiceError::internal(anyhow::anyhow!("cannot replay commit event: {m}"));
+    let (_, body) = crate::sequencer::frame::parse_frame(frame).map_err(ServiceError::internal)?;
+    let body = body.as_map().ok_or_else(|| bad("body"))?;
+    let commit = *body
+        .get("commit")
+        .and_then(Value::as_link)
+        .ok_or_else(|| bad("commit"))?;
+    let rev = body
+        .get("rev")
+        .and_then(Value::as_str)
+        .and_then(|r| Tid::new(r).ok())
+        .ok_or_else(|| bad("rev"))?;
+    let car = match body.get("blocks") {
+        Some(Value::Bytes(b)) => b,
+        _ => return Err(bad("blocks")),
+    };
+    let (_, blocks) = read_car(car).map_err(ServiceError::internal)?;
+    let mut by_cid: HashMap<Cid, Vec<u8>> = blocks.into_iter().collect();
+    let mut paths: Vec<(String, String, Option<Cid>)> = Vec::new();
+    for op in body
+        .get("ops")
+        .and_then(|v| match v {
+            Value::Array(a) => Some(a),
+            _ => None,
+        })
+        .ok_or_else(|| bad("ops"))?
+    {
+        let m = op.as_map().ok_or_else(|| bad("op"))?;
+        let path = m
+            .get("path")
+            .and_then(Value::as_str)
+            .ok_or_else(|| bad("path"))?;
+        let (collection, rkey) = path.split_once('/').ok_or_else(|| bad("path"))?;
+        paths.push((
+            collection.to_string(),
+            rkey.to_string(),
+            m.get("cid").and_then(Value::as_link).copied(),
+        ));
+    }
+    let mut records: Vec<(String, String, Cid, Vec<u8>)> = Vec::new();
+    let mut deleted: Vec<(String, String)> = Vec::new();
+    for (collection, rkey, cid) in paths {
+        match cid {
+            Some(cid) => {
+                let bytes = by_cid
+                    .remove(&cid)
+                    .ok_or_else(|| bad("record block missing"))?;
+                records.push((collection, rkey, cid, bytes));
+            }
+            None => deleted.push((collection, rkey)),
+        }
+    }
+    let blocks: Vec<(Cid, Vec<u8>)> = by_cid.into_iter().collect();
+    let records_put: Vec<RecordWrite<'_>> = records
+        .iter()
+        .map(|(c, r, cid, b)| RecordWrite {
+            collection: c,
+            rkey: r,
+            cid: *cid,
+            bytes: b,
+        })
+        .collect();
+    let records_deleted: Vec<(&str, &str)> = deleted
+        .iter()
+        .map(|(c, r)| (c.as_str(), r.as_str()))
+        .collect();
+    // Nodes the commit dropped are not in the event; they stay as unreferenced blocks.
+    store.apply_commit(&CommitWrite {
+        commit,
+        rev: &rev,
+        blocks: &blocks,
+        removed: &[],
+        records_put: &records_put,
+        records_deleted: &records_deleted,
+    })?;
+    Ok(())
+}

@@ -1,0 +1,2 @@
+pub mod get_preferences;
+pub mod put_preferences;
