@@ -24,6 +24,9 @@ pub struct CreateAccountInput {
     pub invite_code: Option<String>,
     pub password: Option<String>,
     pub recovery_key: Option<String>,
+    /// The bearer token sent with the request: for a migration (`did` set), a service-auth
+    /// JWT from the account's current PDS.
+    pub service_token: Option<String>,
 }
 
 /// The tokens and identity a login or sign-up hands back.
@@ -165,7 +168,7 @@ fn token_hash(jti: &str) -> String {
     atproto::multibase::hex_encode(&atproto::cid::sha256(jti.as_bytes()))
 }
 
-fn now_string() -> String {
+pub(super) fn now_string() -> String {
     Datetime::now().to_string()
 }
 
@@ -192,7 +195,7 @@ pub(super) fn basic_email_check(email: &str) -> Result<(), ServiceError> {
 impl ServiceInner {
     /// Issues an access and refresh token pair; the refresh token joins `family` (a new
     /// family for a fresh login).
-    fn issue_tokens(
+    pub(super) fn issue_tokens(
         &self,
         conn: &Connection,
         did: &Did,
@@ -222,7 +225,11 @@ impl ServiceInner {
         Ok((access, refresh))
     }
 
-    fn session_tokens(&self, account: &Account, tokens: (String, String)) -> SessionTokens {
+    pub(super) fn session_tokens(
+        &self,
+        account: &Account,
+        tokens: (String, String),
+    ) -> SessionTokens {
         SessionTokens {
             access_jwt: tokens.0,
             refresh_jwt: tokens.1,
@@ -247,10 +254,7 @@ impl Service {
         input: CreateAccountInput,
     ) -> Result<SessionTokens, ServiceError> {
         if input.did.is_some() {
-            return Err(ServiceError::named(
-                "IncompatibleDidDoc",
-                "Creating an account for an existing DID (migration) is not supported yet",
-            ));
+            return self.create_migrated_account(input).await;
         }
         let handle = handle::normalize(&input.handle)?;
         if !handle::is_service_domain(&handle, &self.config.service_handle_domains) {
@@ -629,7 +633,11 @@ fn jwt_error(e: auth::JwtError) -> ServiceError {
     }
 }
 
-fn check_available(c: &Connection, handle: &Handle, email: &str) -> Result<(), ServiceError> {
+pub(super) fn check_available(
+    c: &Connection,
+    handle: &Handle,
+    email: &str,
+) -> Result<(), ServiceError> {
     let taken: bool = c.query_row(
         "SELECT EXISTS (SELECT 1 FROM account WHERE handle = ?1)",
         [handle.as_str()],
@@ -654,7 +662,7 @@ fn check_available(c: &Connection, handle: &Handle, email: &str) -> Result<(), S
     Ok(())
 }
 
-fn check_invite(c: &Connection, code: Option<&str>) -> Result<(), ServiceError> {
+pub(super) fn check_invite(c: &Connection, code: Option<&str>) -> Result<(), ServiceError> {
     let code =
         code.ok_or_else(|| ServiceError::named("InvalidInviteCode", "No invite code provided"))?;
     let row: Option<(i64, i64)> = c
@@ -684,7 +692,11 @@ fn check_invite(c: &Connection, code: Option<&str>) -> Result<(), ServiceError> 
     Ok(())
 }
 
-fn use_invite(c: &Connection, code: Option<&str>, did: &Did) -> Result<(), ServiceError> {
+pub(super) fn use_invite(
+    c: &Connection,
+    code: Option<&str>,
+    did: &Did,
+) -> Result<(), ServiceError> {
     check_invite(c, code)?;
     c.execute(
         "INSERT INTO invite_code_use (code, used_by, used_at) VALUES (?1, ?2, ?3)",

@@ -13,6 +13,7 @@ pub mod handle;
 pub mod identity;
 pub mod invite;
 pub mod lexicons;
+pub mod migration;
 pub mod preferences;
 pub mod repo;
 pub mod server;

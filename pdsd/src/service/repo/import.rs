@@ -1,5 +1,10 @@
 //! `com.atproto.repo.importRepo`: replace an account's repository with an uploaded CAR
-//! (account migration). The CAR is verified completely before anything is replaced.
+//! (account migration). The CAR is verified completely before anything is replaced: one
+//! root commit of the account's DID, signed by the account's key here or by the atproto key
+//! in its DID document (the old PDS's key, before the DID document moves here), a complete
+//! MST and every record present. The stored repository gets a new commit over the same data,
+//! signed with the key held here, so it verifies against the DID document once that points
+//! here.
 
 use std::collections::HashMap;
 
@@ -33,7 +38,7 @@ pub struct VerifiedRepo {
 pub fn verify_repo_car(
     car: &[u8],
     did: &Did,
-    key: &atproto::crypto::PublicKey,
+    keys: &[atproto::crypto::PublicKey],
 ) -> Result<VerifiedRepo, ServiceError> {
     let bad = |m: String| ServiceError::invalid(format!("Invalid repository CAR: {m}"));
     let mut reader =
@@ -54,9 +59,11 @@ pub fn verify_repo_car(
     if &commit.did != did {
         return Err(bad(format!("the commit is for {}, not {did}", commit.did)));
     }
-    commit
-        .verify(key)
-        .map_err(|e| bad(format!("the commit signature does not verify: {e}")))?;
+    if !keys.iter().any(|k| commit.verify(k).is_ok()) {
+        return Err(bad(
+            "the commit signature does not verify with the account's keys".into(),
+        ));
+    }
     let mut mst = Mst::load(&store, commit.data).map_err(|e| bad(e.to_string()))?;
     let entries = mst.entries(&store).map_err(|e| bad(e.to_string()))?;
     // Every node of the tree, re-encoded from what was read (which equals the stored bytes).
@@ -96,22 +103,45 @@ impl Service {
                 "Repository is too large (at most {MAX_IMPORT_BYTES} bytes)"
             )));
         }
+        // The DID document's current key (the old PDS's during a migration), if resolvable.
+        let doc_key = self
+            .did_document(&did, true)
+            .await
+            .ok()
+            .and_then(|doc| crate::service::migration::atproto_key(&doc));
         let slot = self.repos.slot(&did);
         let mut guard = slot.lock_owned().await;
         let service = self.clone();
         tokio::task::spawn_blocking(move || {
             let data_dir = &service.config.data_directory;
             let key = ActorStore::signing_key(data_dir, &did)?;
-            let verified = verify_repo_car(&car, &did, &key.public_key())?;
+            let mut keys = vec![key.public_key()];
+            keys.extend(doc_key);
+            let mut verified = verify_repo_car(&car, &did, &keys)?;
             let mut store = ActorStore::open(data_dir, &did, Durability::Normal)?;
+            // Re-importing the same repository (a retried migration) is fine; going back to
+            // an older revision is not.
             if let Some((_, rev)) = store.root()?
-                && verified.commit.rev <= rev
+                && verified.commit.rev < rev
             {
                 return Err(ServiceError::invalid(format!(
-                    "The imported commit (rev {}) is not newer than the current one ({rev})",
+                    "The imported commit (rev {}) is older than the current one ({rev})",
                     verified.commit.rev
                 )));
             }
+            // Re-sign the imported data with the key held here, at a fresh revision.
+            let mut rev = atproto::tid::next_tid();
+            if rev <= verified.commit.rev {
+                rev = atproto::syntax::Tid::from_u64(verified.commit.rev.as_u64() + 1);
+            }
+            let commit =
+                atproto::commit::UnsignedCommit::new(did.clone(), verified.commit.data, rev)
+                    .sign(&key);
+            let (commit_cid, commit_bytes) = commit.to_block();
+            verified.blocks.pop();
+            verified.blocks.push((commit_cid, commit_bytes));
+            verified.commit_cid = commit_cid;
+            verified.commit = commit;
             store.replace_all(
                 verified.commit_cid,
                 &verified.commit.rev,

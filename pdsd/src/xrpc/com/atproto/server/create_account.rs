@@ -21,8 +21,15 @@ pub struct Input {
 
 pub async fn create_account(
     State(service): State<Service>,
+    headers: axum::http::HeaderMap,
     XrpcJson(input): XrpcJson<Input>,
 ) -> XrpcResult<Json<SessionTokens>> {
+    // Only a migration (`did` set) carries a bearer token: the old PDS's service auth.
+    let service_token = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_string);
     let out = service
         .create_account(CreateAccountInput {
             email: input.email,
@@ -31,6 +38,7 @@ pub async fn create_account(
             invite_code: input.invite_code,
             password: input.password,
             recovery_key: input.recovery_key,
+            service_token,
         })
         .await?;
     Ok(Json(out))
