@@ -510,3 +510,166 @@ async fn app_passwords_status_and_invite_listing_over_http() {
     assert_eq!(status, 200, "{key}");
     assert!(key["signingKey"].as_str().unwrap().starts_with("did:key:z"));
 }
+
+/// The whole life cycle in one run, as the acceptance test describes it.
+#[tokio::test]
+async fn the_whole_account_life_cycle_over_http() {
+    let smtp = common::smtp_server();
+    let dir = tempfile::tempdir().unwrap();
+    let mut flags: Vec<String> = vec![
+        "--account-delete-grace-seconds".into(),
+        "2".into(),
+        "--account-purge-interval-ms".into(),
+        "200".into(),
+    ];
+    flags.extend(smtp.pdsd_flags());
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let pds = Pdsd::start(dir.path(), &flags);
+    let c = Client::new(&pds);
+    let admin = basic(&pds.admin_password());
+
+    // Sign up with an invite.
+    let (_, invite) = c
+        .post(
+            "com.atproto.server.createInviteCode",
+            Some(&admin),
+            json!({"useCount": 1}),
+        )
+        .await;
+    let (status, created) = c
+        .post(
+            "com.atproto.server.createAccount",
+            None,
+            json!({"handle": "life.test", "email": "life@example.com", "password": "pw-life", "inviteCode": invite["code"]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{created}");
+    let did = created["did"].as_str().unwrap().to_string();
+
+    // Log in; refresh; the old refresh token now fails.
+    let (status, session) = c
+        .post(
+            "com.atproto.server.createSession",
+            None,
+            json!({"identifier": "life.test", "password": "pw-life"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, refreshed) = c
+        .post(
+            "com.atproto.server.refreshSession",
+            Some(&bearer(&session["refreshJwt"])),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = c
+        .post(
+            "com.atproto.server.refreshSession",
+            Some(&bearer(&session["refreshJwt"])),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(status, 401);
+    let full = bearer(&refreshed["accessJwt"]);
+
+    // An app password logs in.
+    let (_, app) = c
+        .post(
+            "com.atproto.server.createAppPassword",
+            Some(&full),
+            json!({"name": "phone"}),
+        )
+        .await;
+    let (status, _) = c
+        .post(
+            "com.atproto.server.createSession",
+            None,
+            json!({"identifier": "life.test", "password": app["password"]}),
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    // Change handle: the PLC directory shows it.
+    let (status, body) = c
+        .post(
+            "com.atproto.identity.updateHandle",
+            Some(&full),
+            json!({"handle": "renamed.test"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let doc: Value = c
+        .http
+        .get(format!("{}/plc/{did}", c.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(doc["alsoKnownAs"][0], "at://renamed.test");
+
+    // Deactivate, activate.
+    let (status, _) = c
+        .post(
+            "com.atproto.server.deactivateAccount",
+            Some(&full),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, me) = c.get("com.atproto.server.getSession", Some(&full)).await;
+    assert_eq!(me["active"], false);
+    let (status, _) = c
+        .post("com.atproto.server.activateAccount", Some(&full), json!({}))
+        .await;
+    assert_eq!(status, 200);
+    let (_, me) = c.get("com.atproto.server.getSession", Some(&full)).await;
+    assert_eq!(me["active"], true);
+
+    // Delete: gone once the grace period is over.
+    let (status, body) = c
+        .post(
+            "com.atproto.server.requestAccountDelete",
+            Some(&full),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let token = smtp.next_mail("life@example.com").token();
+    let (status, body) = c
+        .post(
+            "com.atproto.server.deleteAccount",
+            None,
+            json!({"did": did, "password": "pw-life", "token": token}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let (status, _) = c
+            .post(
+                "com.atproto.server.createSession",
+                None,
+                json!({"identifier": "renamed.test", "password": "pw-life"}),
+            )
+            .await;
+        if status == 401 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the account was never purged"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let (status, body) = c
+        .get(&format!("com.atproto.sync.getRepoStatus?did={did}"), None)
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("RepoNotFound")),
+        "{body}"
+    );
+}
