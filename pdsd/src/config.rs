@@ -34,6 +34,13 @@ pub struct Args {
     /// Data directory: databases, actor stores, blobs, keys, admin socket.
     #[arg(long, env = "PDS_DATA_DIRECTORY")]
     pub data_directory: Option<PathBuf>,
+    /// Path of the admin socket that `pdsctl` talks to (default `<data>/admin.sock`).
+    #[arg(long, env = "PDS_ADMIN_SOCKET")]
+    pub admin_socket: Option<PathBuf>,
+    /// Group (name or numeric id) that may use the admin socket: mode 0660 and this group,
+    /// instead of 0600 for the daemon's user alone.
+    #[arg(long, env = "PDS_ADMIN_SOCKET_GROUP")]
+    pub admin_socket_group: Option<String>,
     /// The service's DID (default `did:web:<hostname>`).
     #[arg(long, env = "PDS_SERVICE_DID")]
     pub service_did: Option<String>,
@@ -68,6 +75,26 @@ pub struct Args {
     /// Relays to notify of updates, comma-separated URLs.
     #[arg(long, env = "PDS_CRAWLERS", value_delimiter = ',')]
     pub crawlers: Option<Vec<String>>,
+    /// Milliseconds between two requestCrawl notifications of the crawlers (default 20 minutes,
+    /// as the reference PDS). Hidden: only tests need to change it.
+    #[arg(long, env = "PDS_CRAWLERS_NOTIFY_THRESHOLD_MS", hide = true)]
+    pub crawlers_notify_threshold_ms: Option<u64>,
+    /// How far back the firehose can be replayed, in milliseconds; older events are deleted
+    /// from the event log (default one day).
+    #[arg(long, env = "PDS_REPO_BACKFILL_LIMIT_MS")]
+    pub repo_backfill_limit_ms: Option<u64>,
+    /// Milliseconds between runs of the job that trims the event log (default 10 minutes).
+    /// Hidden: only tests need to change it.
+    #[arg(long, env = "PDS_SEQUENCER_TRIM_INTERVAL_MS", hide = true)]
+    pub sequencer_trim_interval_ms: Option<u64>,
+    /// Events a firehose consumer may fall behind the newest before it is disconnected with
+    /// `ConsumerTooSlow` (default 250000). Hidden: only tests need to change it.
+    #[arg(long, env = "PDS_FIREHOSE_MAX_BEHIND", hide = true)]
+    pub firehose_max_behind: Option<u64>,
+    /// Milliseconds between pings on a firehose connection (default 30000). Hidden: only tests
+    /// need to change it.
+    #[arg(long, env = "PDS_FIREHOSE_KEEPALIVE_MS", hide = true)]
+    pub firehose_keepalive_ms: Option<u64>,
     /// URL of the Bluesky AppView: unknown `app.bsky.*` methods are proxied to it.
     #[arg(long, env = "PDS_BSKY_APP_VIEW_URL")]
     pub bsky_app_view_url: Option<String>,
@@ -141,6 +168,8 @@ struct FileConfig {
     port: Option<u16>,
     bind_address: Option<IpAddr>,
     data_directory: Option<PathBuf>,
+    admin_socket: Option<PathBuf>,
+    admin_socket_group: Option<String>,
     service_did: Option<String>,
     admin_password: Option<String>,
     jwt_secret: Option<String>,
@@ -151,6 +180,7 @@ struct FileConfig {
     email_smtp_url: Option<String>,
     email_from_address: Option<String>,
     crawlers: Option<Vec<String>>,
+    repo_backfill_limit_ms: Option<u64>,
     bsky_app_view_url: Option<String>,
     bsky_app_view_did: Option<String>,
     bsky_chat_url: Option<String>,
@@ -185,6 +215,10 @@ pub struct Config {
     pub public_url: String,
     pub service_did: Did,
     pub data_directory: PathBuf,
+    /// The admin socket's path.
+    pub admin_socket: PathBuf,
+    /// The group id given the admin socket (mode 0660), if any; else mode 0600.
+    pub admin_socket_group: Option<u32>,
     pub blobstore_disk_location: PathBuf,
     pub admin_password: String,
     pub jwt_secret: Vec<u8>,
@@ -195,6 +229,16 @@ pub struct Config {
     pub invite_required: bool,
     pub email: Option<EmailConfig>,
     pub crawlers: Vec<String>,
+    /// The least time between two requestCrawl notifications of the crawlers.
+    pub crawlers_notify_threshold: std::time::Duration,
+    /// How long events stay in the event log (and can be replayed with a cursor).
+    pub repo_backfill_limit: std::time::Duration,
+    /// How often the event log is trimmed.
+    pub sequencer_trim_interval: std::time::Duration,
+    /// Events a firehose consumer may fall behind before it is disconnected.
+    pub firehose_max_behind: i64,
+    /// How often an idle firehose connection is pinged.
+    pub firehose_keepalive: std::time::Duration,
     /// The Bluesky AppView that unknown `app.bsky.*` methods go to.
     pub bsky_app_view: Option<ProxyService>,
     /// The chat service that `chat.bsky.*` methods go to (the AppView when unset).
@@ -299,6 +343,20 @@ impl Config {
         let keys = data_directory.join("keys");
         create_private_dir(&keys)
             .map_err(|e| bad("PDS_DATA_DIRECTORY", format!("{}: {e}", keys.display())))?;
+
+        let admin_socket = args
+            .admin_socket
+            .or(file.admin_socket)
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or_else(|| data_directory.join(pds_proto::SOCKET_FILE_NAME));
+        let admin_socket_group = match args
+            .admin_socket_group
+            .or(file.admin_socket_group)
+            .filter(|g| !g.trim().is_empty())
+        {
+            Some(g) => Some(group_id(g.trim()).map_err(|e| bad("PDS_ADMIN_SOCKET_GROUP", e))?),
+            None => None,
+        };
 
         let blobstore_disk_location = args
             .blobstore_disk_location
@@ -451,6 +509,8 @@ impl Config {
             public_url,
             service_did,
             data_directory,
+            admin_socket,
+            admin_socket_group,
             blobstore_disk_location,
             admin_password,
             jwt_secret,
@@ -463,6 +523,26 @@ impl Config {
                 .unwrap_or(true),
             email,
             crawlers,
+            crawlers_notify_threshold: std::time::Duration::from_millis(
+                args.crawlers_notify_threshold_ms.unwrap_or(20 * 60 * 1000),
+            ),
+            repo_backfill_limit: std::time::Duration::from_millis(
+                args.repo_backfill_limit_ms
+                    .or(file.repo_backfill_limit_ms)
+                    .unwrap_or(24 * 60 * 60 * 1000),
+            ),
+            sequencer_trim_interval: std::time::Duration::from_millis(
+                args.sequencer_trim_interval_ms
+                    .unwrap_or(10 * 60 * 1000)
+                    .max(10),
+            ),
+            firehose_max_behind: args
+                .firehose_max_behind
+                .unwrap_or(250_000)
+                .clamp(1, i64::MAX as u64) as i64,
+            firehose_keepalive: std::time::Duration::from_millis(
+                args.firehose_keepalive_ms.unwrap_or(30_000).max(10),
+            ),
             bsky_app_view,
             bsky_chat,
             rate_limits_enabled: args
@@ -493,6 +573,25 @@ impl Config {
             dev_handle_resolver_http_port: args.dev_handle_resolver_http_port,
         })
     }
+}
+
+/// A group's id: numeric as given, or a name looked up in `/etc/group` (groups known only to
+/// NSS services such as LDAP must be given by number).
+fn group_id(group: &str) -> Result<u32, String> {
+    if let Ok(gid) = group.parse::<u32>() {
+        return Ok(gid);
+    }
+    let groups = std::fs::read_to_string("/etc/group").map_err(|e| format!("/etc/group: {e}"))?;
+    groups
+        .lines()
+        .filter_map(|line| {
+            let mut fields = line.split(':');
+            let name = fields.next()?;
+            let gid = fields.nth(1)?;
+            (name == group).then(|| gid.parse::<u32>().ok()).flatten()
+        })
+        .next()
+        .ok_or_else(|| format!("no group named {group:?} in /etc/group; give its number"))
 }
 
 /// The `PDS_BLOBSTORE_S3_*` settings as given.
@@ -716,6 +815,65 @@ mod tests {
         let mut args = args_in(dir.path());
         args.config = Some(file);
         assert_eq!(Config::load(args).unwrap_err().name, "PDS_CONFIG");
+    }
+
+    #[test]
+    fn the_admin_socket_defaults_to_the_data_directory_and_takes_a_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Config::load(args_in(dir.path())).unwrap();
+        assert_eq!(c.admin_socket, dir.path().join("admin.sock"));
+        assert_eq!(c.admin_socket_group, None);
+
+        let file = dir.path().join("pdsd.toml");
+        std::fs::write(
+            &file,
+            "admin_socket = \"/run/pdsd/admin.sock\"\nadmin_socket_group = \"0\"\n",
+        )
+        .unwrap();
+        let mut args = args_in(dir.path());
+        args.config = Some(file);
+        let c = Config::load(args).unwrap();
+        assert_eq!(c.admin_socket, PathBuf::from("/run/pdsd/admin.sock"));
+        assert_eq!(c.admin_socket_group, Some(0));
+
+        // Names come from /etc/group, which names gid 0 on every Linux system.
+        let root = std::fs::read_to_string("/etc/group").ok().and_then(|g| {
+            g.lines()
+                .find(|l| l.split(':').nth(2) == Some("0"))
+                .and_then(|l| l.split(':').next().map(str::to_string))
+        });
+        if let Some(name) = root {
+            assert_eq!(group_id(&name), Ok(0));
+        }
+        let mut args = args_in(dir.path());
+        args.admin_socket_group = Some("no-such-group-here".into());
+        assert_eq!(
+            Config::load(args).unwrap_err().name,
+            "PDS_ADMIN_SOCKET_GROUP"
+        );
+    }
+
+    #[test]
+    fn firehose_settings_default_to_the_reference_values_and_the_window_comes_from_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Config::load(args_in(dir.path())).unwrap();
+        assert_eq!(
+            c.repo_backfill_limit,
+            std::time::Duration::from_secs(86_400)
+        );
+        assert_eq!(
+            c.crawlers_notify_threshold,
+            std::time::Duration::from_secs(20 * 60)
+        );
+        assert_eq!(c.firehose_keepalive, std::time::Duration::from_secs(30));
+        assert_eq!(c.firehose_max_behind, 250_000);
+
+        let file = dir.path().join("pdsd.toml");
+        std::fs::write(&file, "repo_backfill_limit_ms = 60000\n").unwrap();
+        let mut args = args_in(dir.path());
+        args.config = Some(file);
+        let c = Config::load(args).unwrap();
+        assert_eq!(c.repo_backfill_limit, std::time::Duration::from_secs(60));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! pdsd: an AT Protocol Personal Data Server.
 
+pub mod admin;
 pub mod auth;
 pub mod config;
 pub mod plc;
@@ -33,24 +34,54 @@ pub async fn run(config: config::Config) -> anyhow::Result<()> {
     plc::install_crypto_provider();
     tracing::info!(data = %config.data_directory.display(), hostname = %config.hostname, "starting pdsd");
     let listen = config.listen;
-    let service = service::Service::open(config)
-        .await
-        .map_err(|e| match e {
-            service::ServiceError::Internal(source) => source,
-            other => anyhow::anyhow!(other),
-        })
-        .context("cannot open the data directory")?;
-    let listener = TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("cannot listen on {listen}"))?;
+    // The admin socket first: a live one means another pdsd runs on this data directory, and
+    // that must be found before this one touches the databases.
+    let admin_socket = admin::AdminSocket::bind(&config.admin_socket, config.admin_socket_group)?;
+    let admin_path = admin_socket.path().to_path_buf();
+    let started = async {
+        let service = service::Service::open(config)
+            .await
+            .map_err(|e| match e {
+                service::ServiceError::Internal(source) => source,
+                other => anyhow::anyhow!(other),
+            })
+            .context("cannot open the data directory")?;
+        let listener = TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        anyhow::Ok((service, listener))
+    }
+    .await;
+    let (service, listener) = match started {
+        Ok(started) => started,
+        Err(e) => {
+            let _ = std::fs::remove_file(&admin_path);
+            return Err(e);
+        }
+    };
     let addr = listener.local_addr()?;
     tracing::info!(%addr, version = VERSION, "pdsd listening");
+    // One signal stops both servers; each finishes its open calls first.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    });
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
     // Connection info gives the rate limits the client's address.
-    let app = xrpc::router(service).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("XRPC server failed")?;
+    let app =
+        xrpc::router(service.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let xrpc_stopped = stopped(stop_rx.clone());
+    let xrpc = async {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(xrpc_stopped)
+            .await
+            .context("XRPC server failed")
+    };
+    let admin = admin_socket.serve(service, stopped(stop_rx));
+    tokio::try_join!(xrpc, admin)?;
     tracing::info!("pdsd stopped");
     Ok(())
 }

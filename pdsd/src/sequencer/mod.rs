@@ -7,6 +7,7 @@
 //! catches up from the log, or is dropped once it is further behind than the log can help.
 
 pub mod frame;
+pub mod retention;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -81,9 +82,64 @@ pub struct Event {
 
 /// The event log and live broadcast.
 pub struct Sequencer {
+    inner: Arc<Inner>,
+    /// Batches to the committer thread (group commit).
+    queue: std::sync::mpsc::Sender<Request>,
+}
+
+/// The log and live channel, shared by the `Sequencer` handle and its committer thread.
+pub struct Inner {
     db: Pool,
     last_seq: AtomicI64,
     live: broadcast::Sender<Arc<Event>>,
+}
+
+/// One caller's events, waiting for the committer.
+struct Request {
+    events: Vec<PendingEvent>,
+    reply: std::sync::mpsc::SyncSender<Result<Vec<Arc<Event>>, String>>,
+}
+
+/// Most requests the committer writes in one transaction.
+const MAX_BATCH: usize = 512;
+
+impl std::ops::Deref for Sequencer {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.inner
+    }
+}
+
+/// Group commit: takes every request waiting, writes them in one transaction (one flush for
+/// all of them), then answers each. Callers hold their repository's lock while they wait,
+/// so per-repository order is kept; across repositories, queue order is seq order.
+fn committer(inner: Arc<Inner>, queue: std::sync::mpsc::Receiver<Request>) {
+    while let Ok(first) = queue.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(r) => batch.push(r),
+                Err(_) => break,
+            }
+        }
+        let counts: Vec<usize> = batch.iter().map(|r| r.events.len()).collect();
+        let all: Vec<PendingEvent> = batch.iter_mut().flat_map(|r| r.events.drain(..)).collect();
+        match inner.write_batch(all) {
+            Ok(events) => {
+                let mut events = events.into_iter();
+                for (req, n) in batch.into_iter().zip(counts) {
+                    let _ = req.reply.send(Ok(events.by_ref().take(n).collect()));
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot write firehose events");
+                let msg = e.to_string();
+                for req in batch {
+                    let _ = req.reply.send(Err(msg.clone()));
+                }
+            }
+        }
+    }
 }
 
 impl Sequencer {
@@ -99,13 +155,42 @@ impl Sequencer {
             readers.push(open(&path, durability)?);
         }
         let (live, _) = broadcast::channel(LIVE_BUFFER);
-        Ok(Sequencer {
+        let inner = Arc::new(Inner {
             db: Pool::new(writer, readers),
             last_seq: AtomicI64::new(last),
             live,
-        })
+        });
+        let (queue, rx) = std::sync::mpsc::channel();
+        let committer_inner = inner.clone();
+        std::thread::Builder::new()
+            .name("sequencer".into())
+            .spawn(move || committer(committer_inner, rx))?;
+        Ok(Sequencer { inner, queue })
     }
 
+    /// Appends events (blocking: call from a blocking thread) and returns them with their
+    /// sequence numbers, in order, once they are durable and broadcast. Concurrent callers
+    /// share one transaction.
+    pub fn append(&self, pending: Vec<PendingEvent>) -> Result<Vec<Arc<Event>>, StoreError> {
+        if pending.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (reply, answer) = std::sync::mpsc::sync_channel(1);
+        let gone = || StoreError::Io(std::io::Error::other("the sequencer has stopped"));
+        self.queue
+            .send(Request {
+                events: pending,
+                reply,
+            })
+            .map_err(|_| gone())?;
+        answer
+            .recv()
+            .map_err(|_| gone())?
+            .map_err(|e| StoreError::Io(std::io::Error::other(e)))
+    }
+}
+
+impl Inner {
     /// The newest sequence number (0 before any event).
     pub fn last_seq(&self) -> i64 {
         self.last_seq.load(Ordering::Acquire)
@@ -121,12 +206,8 @@ impl Sequencer {
         self.live.receiver_count()
     }
 
-    /// Appends events in one transaction (blocking: call from a blocking thread), then
-    /// broadcasts them. Returns the events with their sequence numbers, in order.
-    pub fn append(&self, pending: Vec<PendingEvent>) -> Result<Vec<Arc<Event>>, StoreError> {
-        if pending.is_empty() {
-            return Ok(Vec::new());
-        }
+    /// Writes events in one transaction, then broadcasts them (the committer thread only).
+    fn write_batch(&self, pending: Vec<PendingEvent>) -> Result<Vec<Arc<Event>>, StoreError> {
         let events = self.db.write(|c| -> Result<Vec<Arc<Event>>, StoreError> {
             let tx = c.transaction()?;
             let mut seq = self.last_seq.load(Ordering::Acquire);

@@ -4,8 +4,11 @@
 pub mod account;
 pub mod account_email;
 pub mod account_status;
+pub mod admin;
 pub mod app_password;
+pub mod audit;
 pub mod blob;
+pub mod crawlers;
 pub mod email;
 mod error;
 pub mod events;
@@ -16,6 +19,7 @@ pub mod lexicons;
 pub mod migration;
 pub mod preferences;
 pub mod repo;
+pub mod retention;
 pub mod server;
 pub mod service_auth;
 
@@ -109,6 +113,8 @@ impl Service {
         }));
         account_email::spawn_purge_job(&service);
         blob::spawn_temp_sweep(&service);
+        retention::spawn_trim_job(&service);
+        crawlers::spawn_notifier(&service)?;
         Ok(service)
     }
 

@@ -25,6 +25,10 @@ pub const SERVICE: &[Migration] = &[
         "0004_account_deletion.sql",
         include_str!("../../../migrations/service/0004_account_deletion.sql"),
     ),
+    (
+        "0005_admin_audit.sql",
+        include_str!("../../../migrations/service/0005_admin_audit.sql"),
+    ),
 ];
 
 /// Applies every migration newer than the database's version, each in its own transaction.

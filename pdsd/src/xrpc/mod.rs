@@ -21,7 +21,7 @@ use error::XrpcError;
 /// Builds the XRPC router over a running service.
 pub fn router(service: Service) -> Router {
     use app::bsky::actor;
-    use com::atproto::{identity, repo, server, sync};
+    use com::atproto::{admin, identity, repo, server, sync};
     use rate_limit::{CREATE_ACCOUNT, CREATE_SESSION, REQUEST_PASSWORD_RESET, RESET_PASSWORD};
     let limits = rate_limit::RateLimits::new(service.config.rate_limits_enabled);
     let router = Router::new()
@@ -258,6 +258,54 @@ pub fn router(service: Service) -> Router {
             post(server::update_email::update_email),
         )
         // Admin password.
+        .route(
+            "/xrpc/com.atproto.admin.deleteAccount",
+            post(admin::delete_account::delete_account),
+        )
+        .route(
+            "/xrpc/com.atproto.admin.disableAccountInvites",
+            post(admin::disable_account_invites::disable_account_invites),
+        )
+        .route(
+            "/xrpc/com.atproto.admin.disableInviteCodes",
+            post(admin::disable_invite_codes::disable_invite_codes),
+        )
+        .route(
+            "/xrpc/com.atproto.admin.enableAccountInvites",
+            post(admin::enable_account_invites::enable_account_invites),
+        )
+        .route(
+            "/xrpc/com.atproto.admin.getAccountInfo",
+            get(admin::get_account_info::get_account_info),
+        )
+        .route(
+            "/xrpc/com.atproto.admin.getAccountInfos",
+            get(admin::get_account_infos::get_account_infos),
+        )
+        .route(
+            "/xrpc/com.atproto.admin.getInviteCodes",
+            get(admin::get_invite_codes::get_invite_codes),
+        )
+        .route(
+            "/xrpc/com.atproto.admin.searchAccounts",
+            get(admin::search_accounts::search_accounts),
+        )
+        .route(
+            "/xrpc/com.atproto.admin.sendEmail",
+            post(admin::send_email::send_email),
+        )
+        .route(
+            "/xrpc/com.atproto.admin.updateAccountEmail",
+            post(admin::update_account_email::update_account_email),
+        )
+        .route(
+            "/xrpc/com.atproto.admin.updateAccountHandle",
+            post(admin::update_account_handle::update_account_handle),
+        )
+        .route(
+            "/xrpc/com.atproto.admin.updateAccountPassword",
+            post(admin::update_account_password::update_account_password),
+        )
         .route(
             "/xrpc/com.atproto.server.createInviteCode",
             post(server::create_invite_code::create_invite_code),

@@ -390,7 +390,9 @@ mod tests {
             (StatusCode::BAD_REQUEST, Some("InvalidToken"))
         );
 
-        let req = get("/xrpc/com.atproto.admin.sendEmail")
+        // sendEmail itself is served here (admin password); a differently cased NSID misses
+        // the route and reaches the proxy, which still must refuse it.
+        let req = get("/xrpc/com.atproto.admin.SendEmail")
             .header("authorization", token(&pds, Scope::Access))
             .header(PROXY_HEADER, "did:web:api.bsky.app#bsky_appview")
             .body(Body::empty())
