@@ -75,6 +75,14 @@ pub async fn run(config: config::Config) -> anyhow::Result<()> {
         xrpc::router(service.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let xrpc_stopped = stopped(stop_rx.clone());
     let xrpc = async {
+        // Without TCP_NODELAY, multi-segment responses (CARs, blobs) stall on Nagle's
+        // algorithm against the client's delayed ACK (~40 ms each, measured with bench/).
+        use axum::serve::ListenerExt;
+        let listener = listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+            }
+        });
         axum::serve(listener, app)
             .with_graceful_shutdown(xrpc_stopped)
             .await
