@@ -27,6 +27,9 @@ pub const MIGRATIONS: &[migrate::Migration] = &[
     ),
 ];
 
+/// SQLite page cache per actor-store connection, in KiB (SQLite's default is 2 MiB).
+const ACTOR_CACHE_KIB: i64 = 256;
+
 /// The directory of one account: sharded by the first byte of SHA-256(did) so no directory
 /// grows huge.
 pub fn actor_dir(data_dir: &Path, did: &Did) -> PathBuf {
@@ -71,6 +74,9 @@ impl ActorStore {
     ) -> Result<ActorStore, StoreError> {
         let path = actor_dir(data_dir, did).join("store.sqlite");
         let mut conn = open(&path, durability)?;
+        // Many actor stores are open at once (writers and readers of recent accounts): keep
+        // each one's page cache small so memory does not grow with the number of accounts.
+        conn.pragma_update(None, "cache_size", -ACTOR_CACHE_KIB)?;
         migrate::apply(&mut conn, &path.display().to_string(), MIGRATIONS)?;
         Ok(ActorStore { conn })
     }

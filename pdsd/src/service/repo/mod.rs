@@ -540,6 +540,9 @@ impl atproto::blockstore::BlockStore for Overlay<'_> {
     }
 }
 
+/// How many repositories keep their loaded state (warm MST) before idle ones are dropped.
+const MAX_LOADED_REPOS: usize = 128;
+
 /// Shared per-DID repository state: one lock per account, holding its loaded repository.
 #[derive(Default)]
 pub struct RepoCache {
@@ -555,6 +558,11 @@ impl RepoCache {
     /// The lock and cached state of one repository.
     pub fn slot(&self, did: &Did) -> Arc<tokio::sync::Mutex<Option<RepoState>>> {
         let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+        if slots.len() >= MAX_LOADED_REPOS && !slots.contains_key(did) {
+            // Drop repositories nobody is using (their loaded trees with them); one in use
+            // keeps its lock alive through the caller's Arc.
+            slots.retain(|_, slot| Arc::strong_count(slot) > 1);
+        }
         slots.entry(did.clone()).or_default().clone()
     }
 
