@@ -265,7 +265,7 @@ impl Service {
         let row = {
             let did = did.clone();
             self.blocking(move |s| {
-                repo_available(s, &did)?;
+                s.served_account(did.as_str())?;
                 let store = ActorStore::open(&s.config.data_directory, &did, Durability::Normal)?;
                 Ok(store.blob(&cid)?)
             })
@@ -300,7 +300,7 @@ impl Service {
         let limit = limit.clamp(1, 1000);
         let cursor = cursor.as_deref().map(parse_cursor).transpose()?;
         self.blocking(move |s| {
-            repo_available(s, &did)?;
+            s.served_account(did.as_str())?;
             let store = ActorStore::open(&s.config.data_directory, &did, Durability::Normal)?;
             let cids = store.list_blobs(since.as_ref().map(Tid::as_str), cursor.as_ref(), limit)?;
             let next = (cids.len() == limit)
@@ -351,32 +351,6 @@ impl Service {
         let cutoff = SystemTime::now() - 2 * self.config.blobstore_temp_grace;
         self.blobs.sweep_temp(cutoff).await.map_err(store_error)
     }
-}
-
-/// Refuses repositories `com.atproto.sync.*` does not serve: unknown, taken down or
-/// deactivated.
-fn repo_available(s: &ServiceInner, did: &Did) -> Result<(), ServiceError> {
-    let account =
-        s.db.read(|c| account_by_did(c, did.as_str()))?
-            .ok_or_else(|| {
-                ServiceError::named(
-                    "RepoNotFound",
-                    format!("Could not find repo for DID: {did}"),
-                )
-            })?;
-    if account.taken_down {
-        return Err(ServiceError::named(
-            "RepoTakendown",
-            format!("Repo has been takendown: {did}"),
-        ));
-    }
-    if account.deactivated {
-        return Err(ServiceError::named(
-            "RepoDeactivated",
-            format!("Repo has been deactivated: {did}"),
-        ));
-    }
-    Ok(())
 }
 
 fn parse_cursor(s: &str) -> Result<Cid, ServiceError> {

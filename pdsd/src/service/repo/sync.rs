@@ -70,9 +70,10 @@ impl std::io::Write for ChunkSink {
     }
 }
 
-impl Service {
-    /// The hosted account behind a `did` parameter, refusing repositories that are not served.
-    fn served_account(&self, did: &str) -> Result<Account, ServiceError> {
+impl crate::service::ServiceInner {
+    /// The hosted account behind a `did` parameter, refusing repositories that
+    /// `com.atproto.sync.*` does not serve: unknown, taken down or deactivated.
+    pub(crate) fn served_account(&self, did: &str) -> Result<Account, ServiceError> {
         let account = self.db.read(|c| account_by_did(c, did))?.ok_or_else(|| {
             ServiceError::named(
                 "RepoNotFound",
@@ -93,7 +94,9 @@ impl Service {
         }
         Ok(account)
     }
+}
 
+impl Service {
     /// `sync.getRepo`: the repository (or what changed since `since`) as a CAR file, streamed
     /// in chunks; memory stays bounded whatever the repository's size.
     pub async fn get_repo_stream(
