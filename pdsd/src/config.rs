@@ -147,6 +147,12 @@ pub struct Args {
     /// hour). Hidden: only tests need to change it.
     #[arg(long, env = "PDS_BLOBSTORE_TEMP_GRACE_MS", hide = true)]
     pub blobstore_temp_grace_ms: Option<u64>,
+    /// `normal` (default): SQLite WAL with synchronous=NORMAL, as the reference PDS; an
+    /// acknowledged write survives a crash of pdsd, a power loss may undo the last ones.
+    /// `power-safe`: synchronous=FULL everywhere, so acknowledged writes survive power loss
+    /// too (one flush covers a batch of concurrent writes).
+    #[arg(long, env = "PDSD_DURABILITY", value_enum)]
+    pub durability: Option<crate::store::Durability>,
     /// Seconds between an account deletion and the purge of its data (default 0: at once).
     #[arg(long, env = "PDS_ACCOUNT_DELETE_GRACE_SECONDS")]
     pub account_delete_grace_seconds: Option<u64>,
@@ -196,6 +202,7 @@ struct FileConfig {
     blobstore_s3_access_key_id: Option<String>,
     blobstore_s3_secret_access_key: Option<String>,
     account_delete_grace_seconds: Option<u64>,
+    durability: Option<crate::store::Durability>,
 }
 
 /// Outgoing mail settings.
@@ -252,6 +259,8 @@ pub struct Config {
     /// How long an uploaded blob may stay unreferenced before it is deleted.
     pub blobstore_temp_grace: std::time::Duration,
     pub account_delete_grace_seconds: u64,
+    /// How hard the databases flush commits (see [`Args::durability`]).
+    pub durability: crate::store::Durability,
     /// How often the purge job looks for deleted accounts whose grace period is over.
     pub account_purge_interval: std::time::Duration,
     /// Test only: see [`Args::dev_handle_resolver_http_port`].
@@ -553,6 +562,7 @@ impl Config {
                 .disable_ssrf_protection
                 .or(file.disable_ssrf_protection)
                 .unwrap_or(false),
+            durability: args.durability.or(file.durability).unwrap_or_default(),
             blob_upload_limit: args
                 .blob_upload_limit
                 .or(file.blob_upload_limit)

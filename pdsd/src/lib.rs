@@ -88,8 +88,11 @@ pub async fn run(config: config::Config) -> anyhow::Result<()> {
             .await
             .context("XRPC server failed")
     };
-    let admin = admin_socket.serve(service, stopped(stop_rx));
+    let admin = admin_socket.serve(service.clone(), stopped(stop_rx));
     tokio::try_join!(xrpc, admin)?;
+    // Commits waiting for their actor stores are in the event log already; storing them now
+    // spares the next start from replaying them.
+    service.flush_pending().await;
     tracing::info!("pdsd stopped");
     Ok(())
 }

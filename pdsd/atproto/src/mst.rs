@@ -623,6 +623,29 @@ impl Mst {
         Ok(out)
     }
 
+    /// [`Mst::covering_proof`] with the nodes' bytes, added to `out` (re-encoding a clean
+    /// node reproduces its stored bytes exactly). Costs only the nodes on the paths.
+    pub fn covering_proof_blocks<S: BlockStore + ?Sized>(
+        &mut self,
+        store: &S,
+        key: &str,
+        out: &mut BTreeMap<Cid, Vec<u8>>,
+    ) -> Result<(), MstError> {
+        let root_cid = self.root();
+        match self.root.as_deref_mut() {
+            Some(root) => {
+                proof_for_key(root, store, key, out)?;
+                proof_for_left_neighbour(root, store, key, out)?;
+                proof_for_right_neighbour(root, store, key, out)?;
+            }
+            None => {
+                out.entry(root_cid)
+                    .or_insert_with(|| Node::empty(0).encode());
+            }
+        }
+        Ok(())
+    }
+
     /// The encoded bytes of nodes by CID, for nodes currently loaded (re-encoding a clean node
     /// reproduces its stored bytes exactly).
     pub fn loaded_blocks(&mut self, want: &BTreeSet<Cid>) -> Vec<(Cid, Vec<u8>)> {
@@ -913,23 +936,40 @@ fn child_of<'a, S: BlockStore + ?Sized>(
     }
 }
 
+/// Where the proof walks put the nodes they visit: their CIDs, or their CIDs and bytes.
+trait ProofSink {
+    fn add(&mut self, node: &Node);
+}
+
+impl ProofSink for BTreeSet<Cid> {
+    fn add(&mut self, node: &Node) {
+        self.insert(node.cid.expect("flushed"));
+    }
+}
+
+impl ProofSink for BTreeMap<Cid, Vec<u8>> {
+    fn add(&mut self, node: &Node) {
+        self.entry(node.cid.expect("flushed"))
+            .or_insert_with(|| node.encode());
+    }
+}
+
 /// The path to `key` if present; if absent, the path down through the subtrees it would fall
 /// in (a node whose gap at the key holds no subtree contributes nothing by itself).
 fn proof_for_key<S: BlockStore + ?Sized>(
     node: &mut Node,
     store: &S,
     key: &str,
-    out: &mut BTreeSet<Cid>,
+    out: &mut impl ProofSink,
 ) -> Result<(), MstError> {
-    let cid = node.cid.expect("flushed");
     let pos = node.position(key);
     if node.entries.get(pos).is_some_and(|e| &*e.key == key) {
-        out.insert(cid);
+        out.add(node);
         return Ok(());
     }
     if let Some(child) = child_of(node, store, pos)? {
         proof_for_key(child, store, key, out)?;
-        out.insert(cid);
+        out.add(node);
     }
     Ok(())
 }
@@ -939,9 +979,9 @@ fn proof_for_left_neighbour<S: BlockStore + ?Sized>(
     node: &mut Node,
     store: &S,
     key: &str,
-    out: &mut BTreeSet<Cid>,
+    out: &mut impl ProofSink,
 ) -> Result<(), MstError> {
-    out.insert(node.cid.expect("flushed"));
+    out.add(node);
     let pos = node.position(key);
     if let Some(child) = child_of(node, store, pos)? {
         proof_for_left_neighbour(child, store, key, out)?;
@@ -954,9 +994,9 @@ fn proof_for_right_neighbour<S: BlockStore + ?Sized>(
     node: &mut Node,
     store: &S,
     key: &str,
-    out: &mut BTreeSet<Cid>,
+    out: &mut impl ProofSink,
 ) -> Result<(), MstError> {
-    out.insert(node.cid.expect("flushed"));
+    out.add(node);
     let pos = node.position(key);
     let n = node.entries.len();
     let next = if pos < n {

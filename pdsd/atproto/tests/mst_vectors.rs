@@ -8,7 +8,7 @@ use std::io::Read;
 use std::path::PathBuf;
 
 use atproto::Cid;
-use atproto::blockstore::MemoryBlockStore;
+use atproto::blockstore::{BlockStore, MemoryBlockStore};
 use atproto::mst::{self, Mst};
 use serde_json::Value as Json;
 
@@ -134,6 +134,24 @@ fn commit_proof_fixtures_give_the_expected_roots_and_proof_blocks() {
             cid_set(&case["blocksInProof"]),
             "{name}: proof blocks"
         );
+        // The same proof with the nodes' bytes, as the write path takes it.
+        let mut with_bytes = BTreeMap::new();
+        for k in adds.iter().chain(&dels) {
+            tree.covering_proof_blocks(&store, k, &mut with_bytes)
+                .unwrap();
+        }
+        assert_eq!(
+            with_bytes.keys().copied().collect::<BTreeSet<_>>(),
+            proof,
+            "{name}: proof blocks with bytes"
+        );
+        for (c, b) in &with_bytes {
+            assert_eq!(
+                store.get_block(c).unwrap().as_deref(),
+                Some(&b[..]),
+                "{name}: {c}"
+            );
+        }
     }
 }
 

@@ -363,13 +363,13 @@ fn parse_cursor(s: &str) -> Result<Cid, ServiceError> {
 /// uploaded by the account, unexpired and not taken down, and match the reference's MIME
 /// type and size; the deprecated `{cid, mimeType}` form is refused. Referenced temporary
 /// blobs are moved to their permanent place here; the commit's transaction then marks them
-/// permanent (`ActorStore::apply_commit`).
+/// permanent (`ActorStore::apply_commit`). Returns whether the records reference any blob.
 pub(super) fn prepare_commit_blobs<'a>(
     service: &ServiceInner,
     store: &ActorStore,
     did: &Did,
     records: impl Iterator<Item = &'a [u8]>,
-) -> Result<(), ServiceError> {
+) -> Result<bool, ServiceError> {
     let cutoff = now_ms() - service.config.blobstore_temp_grace.as_millis() as i64;
     let mut seen = BTreeSet::new();
     for bytes in records {
@@ -423,7 +423,7 @@ pub(super) fn prepare_commit_blobs<'a>(
                 })?;
         }
     }
-    Ok(())
+    Ok(!seen.is_empty())
 }
 
 /// Deletes the bytes of blobs a commit left unreferenced (their rows went with the commit).

@@ -71,9 +71,11 @@ impl Service {
     /// Opens the stores under the configured data directory.
     pub async fn open(config: Config) -> Result<Service, ServiceError> {
         let data = config.data_directory.clone();
+        let durability = config.durability;
         let (db, sequencer) = tokio::task::spawn_blocking(move || {
-            let db = store::service_db::open_service_db(&data, store::Durability::Normal)?;
-            let sequencer = Sequencer::open(&data, store::Durability::Normal)?;
+            store::set_configured_durability(durability);
+            let db = store::service_db::open_service_db(&data, durability)?;
+            let sequencer = Sequencer::open(&data, durability)?;
             Ok::<_, store::StoreError>((db, sequencer))
         })
         .await
@@ -113,6 +115,7 @@ impl Service {
         }));
         account_email::spawn_purge_job(&service);
         blob::spawn_temp_sweep(&service);
+        repo::spawn_flusher(&service);
         retention::spawn_trim_job(&service);
         crawlers::spawn_notifier(&service)?;
         Ok(service)

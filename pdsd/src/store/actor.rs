@@ -125,46 +125,30 @@ impl ActorStore {
     /// records reference. Returns the blobs no longer referenced by any record: their rows are
     /// gone and the caller deletes their bytes from the blob store.
     pub fn apply_commit(&mut self, commit: &CommitWrite<'_>) -> Result<Vec<Cid>, StoreError> {
-        let tx = self.conn.transaction()?;
-        {
-            let mut put = tx.prepare_cached(
-                "INSERT OR IGNORE INTO block (cid, content, rev) VALUES (?1, ?2, ?3)",
-            )?;
-            for (cid, bytes) in commit.blocks {
-                put.execute(params![cid.as_bytes(), bytes, commit.rev.as_str()])?;
+        self.apply_commits(std::slice::from_ref(commit))
+    }
+
+    /// Stores consecutive commits, in order, in one transaction (one WAL append for many
+    /// commits: the write path batches an account's commits this way). Each commit's removed
+    /// blocks are deleted before its new ones are inserted. Returns the blobs no longer
+    /// referenced by any record, as [`ActorStore::apply_commit`].
+    pub fn apply_commits(&mut self, commits: &[CommitWrite<'_>]) -> Result<Vec<Cid>, StoreError> {
+        // Cached BEGIN/COMMIT statements: rusqlite's `transaction()` re-parses them each time.
+        // IMMEDIATE: the upload path writes blob rows through another connection.
+        self.conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
+        match apply_in_transaction(&self.conn, commits) {
+            Ok(dereferenced) => match self.conn.prepare_cached("COMMIT")?.execute([]) {
+                Ok(_) => Ok(dereferenced),
+                Err(e) => {
+                    let _ = self.conn.execute_batch("ROLLBACK");
+                    Err(e.into())
+                }
+            },
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e)
             }
-            let mut del = tx.prepare_cached("DELETE FROM block WHERE cid = ?1")?;
-            for cid in commit.removed {
-                del.execute(params![cid.as_bytes()])?;
-            }
-            let mut put_record = tx.prepare_cached(
-                "INSERT INTO record (collection, rkey, cid, rev, content) VALUES (?1, ?2, ?3, ?4, ?5) \
-                 ON CONFLICT (collection, rkey) DO UPDATE SET cid = excluded.cid, rev = excluded.rev, \
-                 content = excluded.content",
-            )?;
-            for r in commit.records_put {
-                put_record.execute(params![
-                    r.collection,
-                    r.rkey,
-                    r.cid.as_bytes(),
-                    commit.rev.as_str(),
-                    r.bytes
-                ])?;
-            }
-            let mut del_record =
-                tx.prepare_cached("DELETE FROM record WHERE collection = ?1 AND rkey = ?2")?;
-            for (collection, rkey) in commit.records_deleted {
-                del_record.execute(params![collection, rkey])?;
-            }
-            tx.execute(
-                "INSERT INTO repo_root (id, cid, rev) VALUES (0, ?1, ?2) \
-                 ON CONFLICT (id) DO UPDATE SET cid = excluded.cid, rev = excluded.rev",
-                params![commit.commit.as_bytes(), commit.rev.as_str()],
-            )?;
         }
-        let dereferenced = super::blobstore::index::index_commit_blobs(&tx, commit)?;
-        tx.commit()?;
-        Ok(dereferenced)
     }
 
     /// Replaces the whole repository (import): every block and record, the root, and which
@@ -338,6 +322,53 @@ pub struct CommitWrite<'a> {
     pub removed: &'a [Cid],
     pub records_put: &'a [RecordWrite<'a>],
     pub records_deleted: &'a [(&'a str, &'a str)],
+}
+
+/// The statements of [`ActorStore::apply_commits`], inside its transaction.
+fn apply_in_transaction(
+    tx: &Connection,
+    commits: &[CommitWrite<'_>],
+) -> Result<Vec<Cid>, StoreError> {
+    let mut dereferenced = Vec::new();
+    let mut put =
+        tx.prepare_cached("INSERT OR IGNORE INTO block (cid, content, rev) VALUES (?1, ?2, ?3)")?;
+    let mut del = tx.prepare_cached("DELETE FROM block WHERE cid = ?1")?;
+    let mut put_record = tx.prepare_cached(
+        "INSERT INTO record (collection, rkey, cid, rev, content) VALUES (?1, ?2, ?3, ?4, ?5) \
+         ON CONFLICT (collection, rkey) DO UPDATE SET cid = excluded.cid, rev = excluded.rev, \
+         content = excluded.content",
+    )?;
+    let mut del_record =
+        tx.prepare_cached("DELETE FROM record WHERE collection = ?1 AND rkey = ?2")?;
+    for commit in commits {
+        for cid in commit.removed {
+            del.execute(params![cid.as_bytes()])?;
+        }
+        for (cid, bytes) in commit.blocks {
+            put.execute(params![cid.as_bytes(), bytes, commit.rev.as_str()])?;
+        }
+        for r in commit.records_put {
+            put_record.execute(params![
+                r.collection,
+                r.rkey,
+                r.cid.as_bytes(),
+                commit.rev.as_str(),
+                r.bytes
+            ])?;
+        }
+        for (collection, rkey) in commit.records_deleted {
+            del_record.execute(params![collection, rkey])?;
+        }
+        dereferenced.extend(super::blobstore::index::index_commit_blobs(tx, commit)?);
+    }
+    if let Some(last) = commits.last() {
+        tx.prepare_cached(
+            "INSERT INTO repo_root (id, cid, rev) VALUES (0, ?1, ?2) \
+             ON CONFLICT (id) DO UPDATE SET cid = excluded.cid, rev = excluded.rev",
+        )?
+        .execute(params![last.commit.as_bytes(), last.rev.as_str()])?;
+    }
+    Ok(dereferenced)
 }
 
 fn invalid_data(msg: String) -> StoreError {

@@ -30,7 +30,10 @@ pub enum StoreError {
 }
 
 /// How hard SQLite flushes commits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, clap::ValueEnum, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
 pub enum Durability {
     /// WAL with synchronous=NORMAL, as the reference PDS: a commit survives a crash of the
     /// process, and a power loss may roll back the last commits.
@@ -40,8 +43,31 @@ pub enum Durability {
     PowerSafe,
 }
 
+/// The durability the operator configured (`--durability`), for every database this process
+/// opens: `open` never goes below it, whatever its caller asks.
+static CONFIGURED_POWER_SAFE: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+/// Sets the process-wide minimum durability (at startup, from the configuration).
+pub fn set_configured_durability(durability: Durability) {
+    CONFIGURED_POWER_SAFE.store(
+        durability == Durability::PowerSafe,
+        std::sync::atomic::Ordering::Relaxed,
+    );
+}
+
+/// The process-wide minimum durability.
+pub fn configured_durability() -> Durability {
+    if CONFIGURED_POWER_SAFE.load(std::sync::atomic::Ordering::Relaxed) {
+        Durability::PowerSafe
+    } else {
+        Durability::Normal
+    }
+}
+
 /// Opens (creating if needed) a database file with the settings every pdsd database uses.
 pub fn open(path: &Path, durability: Durability) -> Result<Connection, StoreError> {
+    let durability = durability.max(configured_durability());
     let conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;

@@ -118,6 +118,13 @@ impl Service {
             let mut keys = vec![key.public_key()];
             keys.extend(doc_key);
             let mut verified = verify_repo_car(&car, &did, &keys)?;
+            // Commits still waiting for the actor store go in first: the checks below read it.
+            if let Some(state) = guard.as_mut()
+                && let Err(e) = state.flush(&service, &did)
+            {
+                *guard = None;
+                return Err(e);
+            }
             let mut store = ActorStore::open(data_dir, &did, Durability::Normal)?;
             // Re-importing the same repository (a retried migration) is fine; going back to
             // an older revision is not.

@@ -16,6 +16,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use atproto::Cid;
+use atproto::blockstore::BlockStore;
 use atproto::car::write_car;
 use atproto::cbor::{Map, Value};
 use atproto::commit::UnsignedCommit;
@@ -25,8 +26,7 @@ use atproto::syntax::{AtUri, Did, Nsid, RecordKey, Tid};
 use super::lexicons::CATALOG;
 use super::{Service, ServiceError, ServiceInner};
 use crate::sequencer::{EventKind, PendingEvent};
-use crate::store::actor::{CommitWrite, RecordWrite};
-use state::RepoState;
+use state::{RepoState, StoreView};
 
 /// Largest record accepted, in DAG-CBOR bytes (the reference's limit for a record block).
 pub const MAX_RECORD_BYTES: usize = 1024 * 1024;
@@ -250,7 +250,52 @@ fn prepare(writes: Vec<Write>, validate: Validate) -> Result<Vec<Prepared>, Serv
     Ok(out)
 }
 
+/// Starts the flusher: every [`FLUSH_INTERVAL`] it stores the commits accounts have waiting
+/// (see `commit_writes`). It holds the service weakly and stops when the service is dropped.
+pub(super) fn spawn_flusher(service: &Service) {
+    let weak = Arc::downgrade(&service.0);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(FLUSH_INTERVAL);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let Some(inner) = weak.upgrade() else { break };
+            let service = Service(inner);
+            service.flush_pending().await;
+        }
+    });
+}
+
 impl Service {
+    /// Stores every account's waiting commits in its actor store (the flusher's tick; also
+    /// run at shutdown).
+    pub async fn flush_pending(&self) {
+        // Each repository is taken off the list under its lock, once stored (a flush already
+        // under way elsewhere finishes before this one looks).
+        for did in self.repos.dirty() {
+            let slot = self.repos.slot(&did);
+            let mut guard = slot.lock_owned().await;
+            let service = self.clone();
+            let done = tokio::task::spawn_blocking(move || match guard.as_mut() {
+                Some(state) => match state.flush(&service, &did) {
+                    Ok(()) => service.repos.mark_clean(&did),
+                    Err(e) => {
+                        tracing::error!(did = %did, error = %format!("{:#}", anyhow::Error::from(e)),
+                            "cannot store commits in the actor store; they stay in the event log and are replayed");
+                        *guard = None;
+                        service.repos.unmark_dirty(&did);
+                    }
+                },
+                // Dropped after an error: reopening replays from the event log.
+                None => service.repos.unmark_dirty(&did),
+            })
+            .await;
+            if let Err(e) = done {
+                tracing::error!(error = %e, "the flusher's task failed");
+            }
+        }
+    }
+
     /// The write path: applies `writes` to `did`'s repository as one signed commit.
     pub async fn apply_writes(
         &self,
@@ -270,8 +315,16 @@ impl Service {
             };
             let result = commit_writes(&service, state, &did, prepared, swap_commit);
             if result.is_err() {
-                // The cached tree may hold half-applied changes: reload next time. The commit
-                // may also have been sequenced but not stored: reads must check again.
+                // The cached tree may hold half-applied changes: reload next time. Earlier
+                // commits still waiting are sound: store them first (if that fails too, the
+                // reload replays them from the event log). This commit may also have been
+                // sequenced but not stored: reads must check again.
+                if let Some(state) = guard.as_mut()
+                    && let Err(e) = state.flush(&service, &did)
+                {
+                    tracing::error!(did = %did, error = %format!("{:#}", anyhow::Error::from(e)),
+                        "cannot store waiting commits; they are replayed from the event log");
+                }
                 *guard = None;
                 service.repos.set_current(&did, false);
             }
@@ -287,7 +340,7 @@ fn commit_writes(
     service: &ServiceInner,
     state: &mut RepoState,
     did: &Did,
-    prepared: Vec<Prepared>,
+    mut prepared: Vec<Prepared>,
     swap_commit: Option<Cid>,
 ) -> Result<CommitResult, ServiceError> {
     if let Some(expected) = swap_commit
@@ -298,7 +351,11 @@ fn commit_writes(
             format!("Commit was at {}", state.commit),
         ));
     }
-    let store = &state.store;
+    let store = &StoreView {
+        store: &state.store,
+        pending: &state.pending,
+        extra: &[],
+    };
     let mut ops: Vec<mst::KeyOp> = Vec::with_capacity(prepared.len());
     let mut results = Vec::with_capacity(prepared.len());
     let mut firehose_ops = Vec::with_capacity(prepared.len());
@@ -391,7 +448,7 @@ fn commit_writes(
     }
     // Blobs the records reference must be the account's uploads; they become permanent now,
     // before the commit is durable (the transaction below records the references).
-    super::blob::prepare_commit_blobs(
+    let references_blobs = super::blob::prepare_commit_blobs(
         service,
         &state.store,
         did,
@@ -412,17 +469,19 @@ fn commit_writes(
 
     // Blocks for the firehose: the commit, new records, new MST nodes, and the nodes a
     // consumer needs to verify the change and invert it (sync 1.1).
-    let mut proof: BTreeSet<Cid> = BTreeSet::new();
+    let mut proof: std::collections::BTreeMap<Cid, Vec<u8>> = std::collections::BTreeMap::new();
     for (key, _, _) in &ops {
-        proof.extend(
-            state
-                .mst
-                .covering_proof(store, key)
-                .map_err(ServiceError::internal)?,
-        );
+        state
+            .mst
+            .covering_proof_blocks(store, key, &mut proof)
+            .map_err(ServiceError::internal)?;
     }
     let (inverted, inductive) = mst::invert_ops(
-        &store_with_new(&state.store, &changes.new_blocks),
+        &StoreView {
+            store: &state.store,
+            pending: &state.pending,
+            extra: &changes.new_blocks,
+        },
         changes.root,
         &ops,
     )
@@ -432,20 +491,33 @@ fn commit_writes(
             "commit does not invert to the previous tree"
         )));
     }
-    proof.extend(inductive);
     let new_cids: BTreeSet<Cid> = changes.new_blocks.iter().map(|(c, _)| *c).collect();
-    proof.retain(|c| !new_cids.contains(c));
-    let proof_blocks = state.mst.loaded_blocks(&proof);
+    for cid in inductive {
+        if !new_cids.contains(&cid) && !proof.contains_key(&cid) {
+            // Read by the inversion but not on the covering paths (not expected): fetch it.
+            let bytes = store
+                .get_block(&cid)
+                .map_err(|e| ServiceError::internal(anyhow::anyhow!(e)))?
+                .ok_or_else(|| ServiceError::internal(anyhow::anyhow!("missing block {cid}")))?;
+            proof.insert(cid, bytes);
+        }
+    }
+    proof.retain(|c, _| !new_cids.contains(c));
 
     let mut car_blocks: Vec<(Cid, &[u8])> =
-        Vec::with_capacity(2 + changes.new_blocks.len() + proof_blocks.len() + prepared.len());
+        Vec::with_capacity(2 + changes.new_blocks.len() + proof.len() + prepared.len());
     car_blocks.push((commit_cid, &commit_bytes));
     for p in &prepared {
         if let Some((cid, bytes)) = &p.record {
             car_blocks.push((*cid, bytes));
         }
     }
-    for (c, b) in changes.new_blocks.iter().chain(proof_blocks.iter()) {
+    for (c, b) in changes
+        .new_blocks
+        .iter()
+        .map(|(c, b)| (c, b))
+        .chain(proof.iter())
+    {
         car_blocks.push((*c, b));
     }
     let car = write_car(&[commit_cid], car_blocks.iter().map(|(c, b)| (c, *b)));
@@ -468,33 +540,50 @@ fn commit_writes(
         body,
     }])?;
 
+    // The actor store: this commit joins the account's pending ones. It is stored now if it
+    // may change which blobs are referenced (blob rows and bytes must follow at once) or if
+    // enough are waiting; otherwise the flusher (or the next read of the repository) stores
+    // the batch. Until then the event log holds it, and a crash replays it from there.
+    let changes_existing = ops.iter().any(|(_, old, _)| old.is_some());
     let mut blocks = changes.new_blocks;
     blocks.push((commit_cid, commit_bytes));
-    let records_put: Vec<RecordWrite<'_>> = prepared
-        .iter()
-        .filter_map(|p| {
-            p.record.as_ref().map(|(cid, bytes)| RecordWrite {
-                collection: &p.collection,
-                rkey: &p.rkey,
-                cid: *cid,
-                bytes,
-            })
-        })
-        .collect();
-    let records_deleted: Vec<(&str, &str)> = prepared
-        .iter()
-        .filter(|p| p.action == Action::Delete)
-        .map(|p| (p.collection.as_str(), p.rkey.as_str()))
-        .collect();
-    let unreferenced_blobs = state.store.apply_commit(&CommitWrite {
+    let mut removed = changes.removed;
+    removed.push(state.commit);
+    state.pending.push(state::PendingCommit {
         commit: commit_cid,
-        rev: &rev,
-        blocks: &blocks,
-        removed: &changes.removed,
-        records_put: &records_put,
-        records_deleted: &records_deleted,
-    })?;
-    super::blob::delete_dereferenced_blobs(service, did, unreferenced_blobs);
+        rev,
+        blocks,
+        removed,
+        records_put: prepared
+            .iter_mut()
+            .filter_map(|p| {
+                p.record.take().map(|(cid, bytes)| {
+                    (
+                        std::mem::take(&mut p.collection),
+                        std::mem::take(&mut p.rkey),
+                        cid,
+                        bytes,
+                    )
+                })
+            })
+            .collect(),
+        records_deleted: prepared
+            .iter_mut()
+            .filter(|p| p.action == Action::Delete)
+            .map(|p| {
+                (
+                    std::mem::take(&mut p.collection),
+                    std::mem::take(&mut p.rkey),
+                )
+            })
+            .collect(),
+    });
+    if references_blobs || changes_existing || state.pending.len() >= MAX_PENDING_COMMITS {
+        state.flush(service, did)?;
+        service.repos.mark_clean(did);
+    } else {
+        service.repos.mark_dirty(did);
+    }
     state.commit = commit_cid;
     state.rev = rev;
     state.data = changes.root;
@@ -515,33 +604,14 @@ fn firehose_op(action: &str, path: &str, cid: Option<Cid>, prev: Option<Cid>) ->
     Value::Map(m)
 }
 
-/// The actor store plus blocks not yet written to it (the commit being built).
-fn store_with_new<'a>(
-    store: &'a crate::store::actor::ActorStore,
-    new_blocks: &'a [(Cid, Vec<u8>)],
-) -> Overlay<'a> {
-    Overlay { store, new_blocks }
-}
-
-struct Overlay<'a> {
-    store: &'a crate::store::actor::ActorStore,
-    new_blocks: &'a [(Cid, Vec<u8>)],
-}
-
-impl atproto::blockstore::BlockStore for Overlay<'_> {
-    fn get_block(
-        &self,
-        cid: &Cid,
-    ) -> Result<Option<Vec<u8>>, atproto::blockstore::BlockStoreError> {
-        if let Some((_, b)) = self.new_blocks.iter().find(|(c, _)| c == cid) {
-            return Ok(Some(b.clone()));
-        }
-        self.store.get_block(cid)
-    }
-}
-
 /// How many repositories keep their loaded state (warm MST) before idle ones are dropped.
 const MAX_LOADED_REPOS: usize = 128;
+
+/// Most commits an account keeps waiting for the actor store before the writer stores them.
+const MAX_PENDING_COMMITS: usize = 64;
+
+/// How often the flusher stores the commits accounts have waiting.
+const FLUSH_INTERVAL: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// Shared per-DID repository state: one lock per account, holding its loaded repository.
 #[derive(Default)]
@@ -552,6 +622,8 @@ pub struct RepoCache {
     /// Repositories whose actor store is known to hold every commit the event log has for
     /// them, so reads may serve it (see `ServiceInner::ensure_store_current`).
     current: std::sync::Mutex<std::collections::HashSet<Did>>,
+    /// Repositories whose loaded state holds commits not yet in the actor store.
+    dirty: std::sync::Mutex<std::collections::HashSet<Did>>,
 }
 
 impl RepoCache {
@@ -560,8 +632,10 @@ impl RepoCache {
         let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
         if slots.len() >= MAX_LOADED_REPOS && !slots.contains_key(did) {
             // Drop repositories nobody is using (their loaded trees with them); one in use
-            // keeps its lock alive through the caller's Arc.
-            slots.retain(|_, slot| Arc::strong_count(slot) > 1);
+            // keeps its lock alive through the caller's Arc, one with commits waiting for its
+            // actor store stays until the flusher has stored them.
+            let dirty = self.dirty.lock().unwrap_or_else(|e| e.into_inner());
+            slots.retain(|did, slot| Arc::strong_count(slot) > 1 || dirty.contains(did));
         }
         slots.entry(did.clone()).or_default().clone()
     }
@@ -571,6 +645,42 @@ impl RepoCache {
         let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
         slots.remove(did);
         self.set_current(did, false);
+    }
+
+    /// Records that `did`'s loaded state holds commits its actor store lacks (call with the
+    /// repository's lock held).
+    fn mark_dirty(&self, did: &Did) {
+        self.set_current(did, false);
+        let mut dirty = self.dirty.lock().unwrap_or_else(|e| e.into_inner());
+        if !dirty.contains(did) {
+            dirty.insert(did.clone());
+        }
+    }
+
+    /// The repositories with commits waiting for their actor store.
+    fn dirty(&self) -> Vec<Did> {
+        let dirty = self.dirty.lock().unwrap_or_else(|e| e.into_inner());
+        dirty.iter().cloned().collect()
+    }
+
+    /// Takes `did` off the list of repositories with waiting commits, leaving it not current
+    /// (its state was dropped; reopening replays what the store lacks).
+    fn unmark_dirty(&self, did: &Did) {
+        self.dirty
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(did);
+        self.set_current(did, false);
+    }
+
+    /// Records that `did`'s actor store holds all its commits (call with the repository's lock
+    /// held).
+    fn mark_clean(&self, did: &Did) {
+        self.dirty
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(did);
+        self.set_current(did, true);
     }
 
     /// Whether `did`'s actor store is known to be as new as the event log.

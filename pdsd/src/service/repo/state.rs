@@ -1,10 +1,10 @@
 //! A loaded repository: its actor store, warm MST, current commit and signing key, and the
 //! crash repair that runs when it is opened.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use atproto::Cid;
-use atproto::blockstore::BlockStore;
+use atproto::blockstore::{BlockStore, BlockStoreError};
 use atproto::car::read_car;
 use atproto::cbor::Value;
 use atproto::commit::Commit;
@@ -26,6 +26,81 @@ pub struct RepoState {
     /// The current MST root (`data` of the commit).
     pub data: Cid,
     pub key: SigningKey,
+    /// Commits already sequenced (durable in the event log) but not yet in the actor store,
+    /// oldest first. They are stored together by [`RepoState::flush`]: one transaction for
+    /// many commits, and MST nodes that a later commit of the batch replaced never written.
+    pub(super) pending: Pending,
+}
+
+/// Sequenced commits not yet in the actor store, oldest first.
+#[derive(Default)]
+pub(super) struct Pending {
+    pub commits: Vec<PendingCommit>,
+    /// Where each block of a pending commit is: (commit index, block index).
+    blocks: HashMap<Cid, (usize, usize)>,
+}
+
+impl Pending {
+    /// Queues a sequenced commit.
+    pub fn push(&mut self, commit: PendingCommit) {
+        let i = self.commits.len();
+        for (j, (cid, _)) in commit.blocks.iter().enumerate() {
+            self.blocks.insert(*cid, (i, j));
+        }
+        self.commits.push(commit);
+    }
+
+    pub fn len(&self) -> usize {
+        self.commits.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.commits.is_empty()
+    }
+
+    /// A block of a pending commit.
+    pub fn block(&self, cid: &Cid) -> Option<&[u8]> {
+        let (i, j) = *self.blocks.get(cid)?;
+        Some(&self.commits[i].blocks[j].1)
+    }
+}
+
+/// What the write path reads blocks from: the commit being built (`extra`), then pending
+/// commits, then the actor store.
+pub(super) struct StoreView<'a> {
+    pub store: &'a ActorStore,
+    pub pending: &'a Pending,
+    pub extra: &'a [(Cid, Vec<u8>)],
+}
+
+impl BlockStore for StoreView<'_> {
+    fn get_block(&self, cid: &Cid) -> Result<Option<Vec<u8>>, BlockStoreError> {
+        if let Some((_, b)) = self.extra.iter().find(|(c, _)| c == cid) {
+            return Ok(Some(b.clone()));
+        }
+        match self.pending.block(cid) {
+            Some(b) => Ok(Some(b.to_vec())),
+            None => self.store.get_block(cid),
+        }
+    }
+}
+
+/// The blocks a batched commit inserts, and those it deletes.
+type BlockChanges = (Vec<(Cid, Vec<u8>)>, Vec<Cid>);
+/// The record rows a batched commit writes, and those it deletes.
+type RecordChanges<'a> = (Vec<RecordWrite<'a>>, Vec<(&'a str, &'a str)>);
+
+/// A commit waiting in [`RepoState::pending`].
+pub(super) struct PendingCommit {
+    pub commit: Cid,
+    pub rev: Tid,
+    /// New blocks: MST nodes and the commit block.
+    pub blocks: Vec<(Cid, Vec<u8>)>,
+    /// Blocks the commit took out of the repository (MST nodes and the previous commit).
+    pub removed: Vec<Cid>,
+    /// (collection, rkey, cid, DAG-CBOR).
+    pub records_put: Vec<(String, String, Cid, Vec<u8>)>,
+    pub records_deleted: Vec<(String, String)>,
 }
 
 impl RepoState {
@@ -63,7 +138,79 @@ impl RepoState {
             rev,
             data: decoded.data,
             key,
+            pending: Pending::default(),
         })
+    }
+
+    /// Stores every pending commit in one actor-store transaction, then deletes the bytes of
+    /// blobs they left unreferenced. On error the caller must drop this state: the commits
+    /// stay in the event log, and reopening the repository replays them.
+    pub fn flush(&mut self, service: &ServiceInner, did: &Did) -> Result<(), ServiceError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let pending = std::mem::take(&mut self.pending).commits;
+        // A block created and then removed inside the batch is neither inserted nor deleted.
+        let mut created: HashSet<Cid> = HashSet::new();
+        let mut removed_later: Vec<HashSet<Cid>> = vec![HashSet::new(); pending.len()];
+        let mut acc: HashSet<Cid> = HashSet::new();
+        for (i, p) in pending.iter().enumerate().rev() {
+            removed_later[i] = acc.clone();
+            acc.extend(p.removed.iter().copied());
+        }
+        let mut owned: Vec<BlockChanges> = Vec::with_capacity(pending.len());
+        for (i, p) in pending.iter().enumerate() {
+            let removed: Vec<Cid> = p
+                .removed
+                .iter()
+                .filter(|c| !created.contains(*c))
+                .copied()
+                .collect();
+            created.extend(p.blocks.iter().map(|(c, _)| *c));
+            let blocks: Vec<(Cid, Vec<u8>)> = p
+                .blocks
+                .iter()
+                .filter(|(c, _)| !removed_later[i].contains(c))
+                .cloned()
+                .collect();
+            owned.push((blocks, removed));
+        }
+        let records: Vec<RecordChanges<'_>> = pending
+            .iter()
+            .map(|p| {
+                (
+                    p.records_put
+                        .iter()
+                        .map(|(c, r, cid, b)| RecordWrite {
+                            collection: c,
+                            rkey: r,
+                            cid: *cid,
+                            bytes: b,
+                        })
+                        .collect(),
+                    p.records_deleted
+                        .iter()
+                        .map(|(c, r)| (c.as_str(), r.as_str()))
+                        .collect(),
+                )
+            })
+            .collect();
+        let writes: Vec<CommitWrite<'_>> = pending
+            .iter()
+            .zip(&owned)
+            .zip(&records)
+            .map(|((p, (blocks, removed)), (put, deleted))| CommitWrite {
+                commit: p.commit,
+                rev: &p.rev,
+                blocks,
+                removed,
+                records_put: put,
+                records_deleted: deleted,
+            })
+            .collect();
+        let unreferenced = self.store.apply_commits(&writes)?;
+        crate::service::blob::delete_dereferenced_blobs(service, did, unreferenced);
+        Ok(())
     }
 }
 
@@ -82,8 +229,16 @@ impl ServiceInner {
         let slot = self.repos.slot(did);
         // Under the lock no write is half done, so the comparison below is meaningful.
         let mut guard = slot.blocking_lock();
-        // A loaded state was repaired when it was opened and every later commit went through it.
-        if guard.is_none() {
+        // A loaded state was repaired when it was opened and every later commit went through
+        // it: storing its pending commits makes the store current.
+        if let Some(state) = guard.as_mut() {
+            if let Err(e) = state.flush(self, did) {
+                *guard = None;
+                return Err(e);
+            }
+            self.repos.mark_clean(did);
+            return Ok(());
+        } else {
             let store = ActorStore::open(&self.config.data_directory, did, Durability::Normal)?;
             let stored = store.root()?.map(|(_, rev)| rev);
             let logged = self.sequencer.last_rev(did.as_str())?.map(|(_, rev)| rev);
@@ -166,12 +321,14 @@ fn replay(store: &mut ActorStore, frame: &[u8]) -> Result<(), ServiceError> {
         .iter()
         .map(|(c, r)| (c.as_str(), r.as_str()))
         .collect();
-    // Nodes the commit dropped are not in the event; they stay as unreferenced blocks.
+    // Nodes the commit dropped are not in the event; they stay as unreferenced blocks. The
+    // previous commit block goes, as on the write path.
+    let previous: Vec<Cid> = store.root()?.map(|(c, _)| c).into_iter().collect();
     store.apply_commit(&CommitWrite {
         commit,
         rev: &rev,
         blocks: &blocks,
-        removed: &[],
+        removed: &previous,
         records_put: &records_put,
         records_deleted: &records_deleted,
     })?;

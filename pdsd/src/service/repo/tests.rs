@@ -44,7 +44,9 @@ fn create(text: &str) -> Write {
 
 /// Loads the stored repository and checks the commit signature and that the MST holds
 /// exactly the record rows.
-fn verify_stored_repo(pds: &TestPds, did: &Did) -> usize {
+async fn verify_stored_repo(pds: &TestPds, did: &Did) -> usize {
+    // Commits waiting for the actor store go in first: this reads the store directly.
+    pds.service.flush_pending().await;
     let data = &pds.service.config.data_directory;
     let store = ActorStore::open(data, did, Durability::Normal).unwrap();
     let (commit_cid, rev) = store.root().unwrap().unwrap();
@@ -88,7 +90,7 @@ async fn writes_become_signed_commits_with_records_and_firehose_events() {
         panic!("not a create")
     };
     assert_eq!(*validation_status, Some("valid"));
-    assert_eq!(verify_stored_repo(&pds, &did), 2);
+    assert_eq!(verify_stored_repo(&pds, &did).await, 2);
 
     // The event carries the commit, its blocks as a CAR, and the ops.
     let events = pds.service.sequencer.events_after(seq_before, 10).unwrap();
@@ -165,7 +167,7 @@ async fn swaps_validation_and_deletes() {
         .await
         .unwrap_err();
     assert_eq!(e.xrpc_name(), "InvalidSwap");
-    assert_eq!(verify_stored_repo(&pds, &did), 2);
+    assert_eq!(verify_stored_repo(&pds, &did).await, 2);
 
     // Lexicon validation: a post without text fails; a wrong $type fails; an unknown
     // collection is accepted optimistically but refused when validation is required.
@@ -258,7 +260,7 @@ async fn swaps_validation_and_deletes() {
         .await
         .unwrap();
     assert!(out.commit.is_some());
-    assert_eq!(verify_stored_repo(&pds, &did), 2);
+    assert_eq!(verify_stored_repo(&pds, &did).await, 2);
 }
 
 #[tokio::test]
@@ -277,6 +279,9 @@ async fn a_commit_sequenced_but_not_stored_is_repaired_on_open() {
     // Snapshot the actor store, write once more, then put the snapshot back: the store now
     // misses the last commit, which only the event log has (a crash between the two).
     let dir = actor_dir(&pds.service.config.data_directory, &did);
+    pds.service.flush_pending().await;
+    // Close the writer's connection now (the flusher may hold the slot a moment longer).
+    *pds.service.repos.slot(&did).lock().await = None;
     pds.service.repos.evict(&did);
     pds.service.readers.evict(&did);
     let snapshot = tempfile::tempdir().unwrap();
@@ -292,6 +297,9 @@ async fn a_commit_sequenced_but_not_stored_is_repaired_on_open() {
         .await
         .unwrap();
     let (commit, _) = out.commit.unwrap();
+    pds.service.flush_pending().await;
+    // Close the writer's connection now (the flusher may hold the slot a moment longer).
+    *pds.service.repos.slot(&did).lock().await = None;
     pds.service.repos.evict(&did);
     pds.service.readers.evict(&did);
     copy_sqlite(snapshot.path(), &dir);
@@ -316,7 +324,7 @@ async fn a_commit_sequenced_but_not_stored_is_repaired_on_open() {
         .await
         .unwrap();
     assert!(next.commit.is_some());
-    assert_eq!(verify_stored_repo(&pds, &did), 3);
+    assert_eq!(verify_stored_repo(&pds, &did).await, 3);
 }
 
 fn copy_sqlite(from: &std::path::Path, to: &std::path::Path) {
@@ -372,7 +380,7 @@ async fn import_replaces_the_repository_only_with_a_verified_newer_car() {
         .await
         .unwrap_err();
     assert!(e.to_string().contains("signature"), "{e}");
-    assert_eq!(verify_stored_repo(&pds, &did), 1);
+    assert_eq!(verify_stored_repo(&pds, &did).await, 1);
 
     // Truncated: refused.
     let mut car = build(3, &key);
@@ -388,7 +396,7 @@ async fn import_replaces_the_repository_only_with_a_verified_newer_car() {
         .import_repo(did.clone(), build(25, &key).into())
         .await
         .unwrap();
-    assert_eq!(verify_stored_repo(&pds, &did), 25);
+    assert_eq!(verify_stored_repo(&pds, &did).await, 25);
     // And writes continue on top of the imported repository.
     pds.service
         .apply_writes(
@@ -399,5 +407,5 @@ async fn import_replaces_the_repository_only_with_a_verified_newer_car() {
         )
         .await
         .unwrap();
-    assert_eq!(verify_stored_repo(&pds, &did), 26);
+    assert_eq!(verify_stored_repo(&pds, &did).await, 26);
 }
