@@ -3,6 +3,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    limit_malloc_arenas();
     let args = pdsd::config::Args::parse();
     let config = match pdsd::config::Config::load(args) {
         Ok(c) => c,
@@ -29,5 +30,18 @@ fn main() -> ExitCode {
             eprintln!("pdsd: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// glibc's malloc gives threads their own arenas (up to eight per core) and keeps the memory
+/// freed in each; with tokio's pool of blocking threads that was over a third of pdsd's
+/// resident memory. Two arenas cost no measurable speed here. (mimalloc was tried: it kept
+/// more than twice glibc's resident memory under the benchmark's write load.)
+#[allow(unsafe_code)]
+fn limit_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator tunable; it runs before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
     }
 }

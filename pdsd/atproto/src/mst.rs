@@ -646,6 +646,16 @@ impl Mst {
         Ok(())
     }
 
+    /// Drops loaded nodes deeper than `keep_levels` below the root (the root is level 0), so
+    /// memory does not grow with every node a long-lived tree ever touched; they are read
+    /// from the store again when needed. Nodes changed since the last [`Mst::root`] or
+    /// [`Mst::take_changes`] stay, with their paths: the store may not have them.
+    pub fn unload(&mut self, keep_levels: usize) {
+        if let Some(root) = self.root.as_deref_mut() {
+            unload_node(root, keep_levels);
+        }
+    }
+
     /// The encoded bytes of nodes by CID, for nodes currently loaded (re-encoding a clean node
     /// reproduces its stored bytes exactly).
     pub fn loaded_blocks(&mut self, want: &BTreeSet<Cid>) -> Vec<(Cid, Vec<u8>)> {
@@ -655,6 +665,21 @@ impl Mst {
             collect_loaded(root, want, &mut out);
         }
         out
+    }
+}
+
+fn unload_node(node: &mut Node, keep_levels: usize) {
+    let slots =
+        std::iter::once(&mut node.left).chain(node.entries.iter_mut().map(|e| &mut e.right));
+    for link in slots.flatten() {
+        if let Link::Loaded(child) = link {
+            match child.cid {
+                // A node with a CID is unchanged, and so is everything below it (a change
+                // clears the CIDs of the whole path above it).
+                Some(cid) if keep_levels == 0 => *link = Link::Stored(cid),
+                _ => unload_node(child, keep_levels.saturating_sub(1)),
+            }
+        }
     }
 }
 
@@ -1200,6 +1225,32 @@ mod tests {
 
     fn val(i: usize) -> Cid {
         Cid::for_dag_cbor(format!("value {i}").as_bytes())
+    }
+
+    #[test]
+    fn unloading_keeps_the_tree_and_reads_nodes_back_from_the_store() {
+        let mut store = MemoryBlockStore::new();
+        let mut mst = Mst::new();
+        let keys: Vec<String> = (0..500).map(|i| format!("com.example/k{i:04}")).collect();
+        for (i, k) in keys.iter().enumerate() {
+            mst.insert(&store, k, Cid::for_dag_cbor(&[i as u8]))
+                .unwrap();
+        }
+        let root = store_changes(&mut store, &mut mst);
+        mst.unload(0);
+        assert_eq!(mst.root(), root);
+        // Changed nodes stay loaded (the store lacks them); the rest is read back.
+        mst.insert(&store, "com.example/new", Cid::for_dag_cbor(b"n"))
+            .unwrap();
+        mst.unload(0);
+        assert_eq!(
+            mst.get(&store, "com.example/k0007").unwrap(),
+            Some(Cid::for_dag_cbor(&[7]))
+        );
+        let root = store_changes(&mut store, &mut mst);
+        let mut fresh = Mst::load(&store, root).unwrap();
+        assert_eq!(fresh.entries(&store).unwrap().len(), 501);
+        assert_eq!(mst.entries(&store).unwrap(), fresh.entries(&store).unwrap());
     }
 
     #[test]

@@ -28,8 +28,14 @@ pub const MIGRATIONS: &[migrate::Migration] = &[(
 )];
 
 /// How many events the live channel buffers before a slow subscriber has to catch up from
-/// the log.
-const LIVE_BUFFER: usize = 4096;
+/// the log. Kept small: the channel holds its last events whether or not anyone listens, and
+/// one event can be large (an `applyWrites` of 200 records); catching up reads the recent
+/// events from memory first (`RECENT_BYTES`).
+const LIVE_BUFFER: usize = 64;
+
+/// Bytes of the newest frames kept in memory for consumers catching up (beyond them, the
+/// log is read from disk).
+const RECENT_BYTES: usize = 4 * 1024 * 1024;
 
 /// The kinds of firehose events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,6 +98,42 @@ pub struct Inner {
     db: Pool,
     last_seq: AtomicI64,
     live: broadcast::Sender<Arc<Event>>,
+    /// The newest events, consecutive, at most `RECENT_BYTES` of frames.
+    recent: std::sync::Mutex<Recent>,
+}
+
+/// The newest events in memory (see [`Inner::events_after`]).
+#[derive(Default)]
+struct Recent {
+    events: std::collections::VecDeque<Arc<Event>>,
+    bytes: usize,
+}
+
+impl Recent {
+    fn push(&mut self, e: &Arc<Event>) {
+        self.bytes += e.frame.len();
+        self.events.push_back(e.clone());
+        while self.bytes > RECENT_BYTES
+            && let Some(old) = self.events.pop_front()
+        {
+            self.bytes -= old.frame.len();
+        }
+    }
+
+    /// Events after `after_seq`, if memory holds all of them from `after_seq + 1` on.
+    fn after(&self, after_seq: i64, limit: usize) -> Option<Vec<Arc<Event>>> {
+        let first = self.events.front()?.seq;
+        if after_seq + 1 < first {
+            return None;
+        }
+        let skip = usize::try_from(after_seq + 1 - first).ok()?;
+        Some(self.events.iter().skip(skip).take(limit).cloned().collect())
+    }
+
+    fn clear(&mut self) {
+        self.events.clear();
+        self.bytes = 0;
+    }
 }
 
 /// One caller's events, waiting for the committer.
@@ -159,6 +201,7 @@ impl Sequencer {
             db: Pool::new(writer, readers),
             last_seq: AtomicI64::new(last),
             live,
+            recent: Default::default(),
         });
         let (queue, rx) = std::sync::mpsc::channel();
         let committer_inner = inner.clone();
@@ -244,11 +287,26 @@ impl Inner {
             self.last_seq.store(seq, Ordering::Release);
             Ok(out)
         })?;
+        {
+            let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+            for e in &events {
+                recent.push(e);
+            }
+        }
         for e in &events {
             // No receivers is fine; lagging receivers catch up from the log.
             let _ = self.live.send(e.clone());
         }
         Ok(events)
+    }
+
+    /// Drops the in-memory copy of the newest events (before events are deleted from the
+    /// log, so memory never serves what the log no longer has).
+    pub(crate) fn forget_recent(&self) {
+        self.recent
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 
     /// Events after `after_seq`, oldest first, at most `limit` (blocking).
@@ -257,6 +315,14 @@ impl Inner {
         after_seq: i64,
         limit: usize,
     ) -> Result<Vec<Arc<Event>>, StoreError> {
+        if let Some(events) = self
+            .recent
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .after(after_seq, limit)
+        {
+            return Ok(events);
+        }
         self.db.read(|c| {
             let mut stmt = c.prepare_cached(
                 "SELECT seq, did, kind, frame FROM event WHERE seq > ?1 ORDER BY seq LIMIT ?2",
@@ -314,6 +380,7 @@ impl Inner {
     /// Removes a purged account's events from the log, keeping its newest `#account` event
     /// (the deletion) so consumers replaying the log still learn it is gone (blocking).
     pub fn forget_did(&self, did: &str) -> Result<usize, StoreError> {
+        self.forget_recent();
         self.db.write(|c| {
             Ok(c.execute(
                 "DELETE FROM event WHERE did = ?1 AND seq != coalesce( \
@@ -326,6 +393,7 @@ impl Inner {
     /// Deletes events older than `before` (RFC 3339), keeping the newest event (blocking).
     pub fn trim_before(&self, before: &str) -> Result<usize, StoreError> {
         let last = self.last_seq();
+        self.forget_recent();
         self.db.write(|c| {
             Ok(c.execute(
                 "DELETE FROM event WHERE time < ?1 AND seq < ?2",
@@ -338,6 +406,33 @@ impl Inner {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn recent_events_in_memory_are_consecutive_bounded_and_only_served_when_complete() {
+        let event = |seq: i64, len: usize| {
+            Arc::new(Event {
+                seq,
+                did: "did:plc:x".into(),
+                kind: EventKind::Commit,
+                frame: Bytes::from(vec![0u8; len]),
+            })
+        };
+        let mut recent = Recent::default();
+        assert!(recent.after(0, 10).is_none());
+        for seq in 1..=3 {
+            recent.push(&event(seq, 10));
+        }
+        let seqs = |v: Vec<Arc<Event>>| v.iter().map(|e| e.seq).collect::<Vec<_>>();
+        assert_eq!(seqs(recent.after(0, 10).unwrap()), vec![1, 2, 3]);
+        assert_eq!(seqs(recent.after(1, 1).unwrap()), vec![2]);
+        assert_eq!(seqs(recent.after(3, 10).unwrap()), Vec::<i64>::new());
+        // Over the byte bound the oldest go; a reader needing them goes to the log.
+        recent.push(&event(4, RECENT_BYTES));
+        assert_eq!(seqs(recent.after(3, 10).unwrap()), vec![4]);
+        assert!(recent.after(2, 10).is_none());
+        recent.clear();
+        assert!(recent.after(3, 10).is_none());
+    }
 
     fn pending(did: &str, n: i64) -> PendingEvent {
         let mut body = Map::new();

@@ -38,6 +38,7 @@ impl Sequencer {
     ) -> Result<usize, StoreError> {
         let last = self.last_seq();
         let keep = serde_json::to_string(keep).map_err(std::io::Error::other)?;
+        self.forget_recent();
         self.db.write(|c| {
             Ok(c.execute(
                 "DELETE FROM event WHERE seq IN (SELECT seq FROM event \

@@ -312,6 +312,10 @@ impl Service {
             .await?;
         }
 
+        // The password hash (argon2id: most of the cost of an account) runs on its own
+        // threads while the identity and the repository are made.
+        let password_hash = tokio::task::spawn_blocking(move || auth::hash_password(&password));
+
         // The account's repository signing key and its did:plc genesis operation.
         let signing_key = SigningKey::generate(KeyType::K256);
         let mut rotation_keys = Vec::new();
@@ -330,16 +334,10 @@ impl Service {
         let did = did_for_genesis(&signed);
         self.plc.submit(&did, &signed).await?;
 
-        let password_hash = {
-            let password = password.clone();
-            self.blocking(move |_| Ok(auth::hash_password(&password)))
-                .await?
-        };
-
+        // The repository first: an account row never points at a missing repo.
         let account_did = did.clone();
-        let tokens = self
+        let (rev, commit_cid, blocks) = self
             .blocking(move |s| {
-                // The repository first: an account row never points at a missing repo.
                 let mut store = ActorStore::create(
                     &s.config.data_directory,
                     &account_did,
@@ -362,6 +360,14 @@ impl Service {
                     records_put: &[],
                     records_deleted: &[],
                 })?;
+                Ok((rev, commit_cid, blocks))
+            })
+            .await?;
+
+        let password_hash = password_hash.await.map_err(ServiceError::internal)?;
+        let account_did = did.clone();
+        let tokens = self
+            .blocking(move |s| {
                 let genesis_events = vec![
                     super::events::identity_event(&account_did, Some(handle.as_str())),
                     super::events::account_event(

@@ -23,6 +23,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::account::account_by_did;
+use super::repo::state::RepoState;
 use super::{Service, ServiceError, ServiceInner};
 use crate::config::Config;
 use crate::store::Durability;
@@ -34,6 +35,9 @@ use crate::store::blobstore::{BlobStore, BlobStoreError, ByteStream};
 
 /// How many leading bytes MIME sniffing looks at.
 const SNIFF_BYTES: usize = 4096;
+
+/// How much more of an oversized upload's body is read (and dropped) before the refusal.
+const DRAIN_AFTER_LIMIT: usize = 64 * 1024;
 
 /// Opens the configured blob store: the S3 bucket if one is set, else the disk directory.
 pub fn open_blobstore(config: &Config) -> Result<Arc<dyn BlobStore>, ServiceError> {
@@ -174,6 +178,16 @@ impl Service {
         .await;
         if let Err(e) = streamed {
             writer.abort().await;
+            if matches!(e, ServiceError::PayloadTooLarge(_)) {
+                // Read on a little (what the client already sent, bounded) so that the answer
+                // does not race a connection close and the client may reuse its connection.
+                let mut drained = 0usize;
+                while drained < DRAIN_AFTER_LIMIT
+                    && let Some(Ok(chunk)) = body.next().await
+                {
+                    drained += chunk.len();
+                }
+            }
             return Err(e);
         }
         let key = writer.finish().await.map_err(store_error)?;
@@ -186,19 +200,36 @@ impl Service {
 
         // Recording the upload may make the blob permanent (records already reference it),
         // so it happens under the account's write lock.
+        // The rows are written through the loaded repository's store connection (loaded now
+        // if it is not, as a write would): opening and closing a connection per upload cost
+        // more than the rows. A repository that does not load (its blocks not imported yet)
+        // still takes uploads, through a connection of their own as before.
         let slot = self.repos.slot(&did);
-        let _guard = slot.lock().await;
+        let guard = slot.lock_owned().await;
         let cutoff = now_ms() - self.config.blobstore_temp_grace.as_millis() as i64;
-        let (outcome, expired, referenced) = {
+        let (outcome, expired, referenced, _guard) = {
             let did = did.clone();
             let key = key.clone();
             let mime_type = mime_type.clone();
+            let mut guard = guard;
             self.blocking(move |s| {
-                let store = ActorStore::open(&s.config.data_directory, &did, Durability::Normal)?;
+                if guard.is_none()
+                    && let Ok(state) = RepoState::open(s, &did)
+                {
+                    *guard = Some(state);
+                }
+                let own;
+                let store = match &*guard {
+                    Some(state) => &state.store,
+                    None => {
+                        own = ActorStore::open(&s.config.data_directory, &did, Durability::Normal)?;
+                        &own
+                    }
+                };
                 let expired = store.expire_temp_blobs(cutoff)?;
                 let outcome = store.track_upload(&cid, &mime_type, size_i64, &key, now_ms())?;
                 let referenced = store.blob_is_referenced(&cid)?;
-                Ok((outcome, expired, referenced))
+                Ok((outcome, expired, referenced, guard))
             })
             .await?
         };

@@ -578,7 +578,11 @@ fn commit_writes(
             })
             .collect(),
     });
-    if references_blobs || changes_existing || state.pending.len() >= MAX_PENDING_COMMITS {
+    if references_blobs
+        || changes_existing
+        || state.pending.len() >= MAX_PENDING_COMMITS
+        || state.pending.bytes() >= MAX_PENDING_BYTES
+    {
         state.flush(service, did)?;
         service.repos.mark_clean(did);
     } else {
@@ -609,6 +613,9 @@ const MAX_LOADED_REPOS: usize = 128;
 
 /// Most commits an account keeps waiting for the actor store before the writer stores them.
 const MAX_PENDING_COMMITS: usize = 64;
+
+/// Most bytes (blocks and records) an account keeps waiting before the writer stores them.
+const MAX_PENDING_BYTES: usize = 256 * 1024;
 
 /// How often the flusher stores the commits accounts have waiting.
 const FLUSH_INTERVAL: std::time::Duration = std::time::Duration::from_millis(50);

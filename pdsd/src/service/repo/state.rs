@@ -16,6 +16,9 @@ use crate::service::{ServiceError, ServiceInner};
 use crate::store::Durability;
 use crate::store::actor::{ActorStore, CommitWrite, RecordWrite};
 
+/// Levels of the MST (below the root) a loaded repository keeps in memory between batches.
+const KEEP_LOADED_LEVELS: usize = 2;
+
 /// One account's repository, held under its per-DID lock.
 pub struct RepoState {
     pub store: ActorStore,
@@ -38,20 +41,33 @@ pub(super) struct Pending {
     pub commits: Vec<PendingCommit>,
     /// Where each block of a pending commit is: (commit index, block index).
     blocks: HashMap<Cid, (usize, usize)>,
+    /// Bytes of blocks and records waiting.
+    bytes: usize,
 }
 
 impl Pending {
     /// Queues a sequenced commit.
     pub fn push(&mut self, commit: PendingCommit) {
         let i = self.commits.len();
-        for (j, (cid, _)) in commit.blocks.iter().enumerate() {
+        for (j, (cid, bytes)) in commit.blocks.iter().enumerate() {
             self.blocks.insert(*cid, (i, j));
+            self.bytes += bytes.len();
         }
+        self.bytes += commit
+            .records_put
+            .iter()
+            .map(|(_, _, _, b)| b.len())
+            .sum::<usize>();
         self.commits.push(commit);
     }
 
     pub fn len(&self) -> usize {
         self.commits.len()
+    }
+
+    /// Bytes of blocks and records waiting.
+    pub fn bytes(&self) -> usize {
+        self.bytes
     }
 
     pub fn is_empty(&self) -> bool {
@@ -209,6 +225,9 @@ impl RepoState {
             })
             .collect();
         let unreferenced = self.store.apply_commits(&writes)?;
+        // The store has every node now: keep only the top of the tree in memory, so a
+        // long-lived repository does not hold every node it ever wrote.
+        self.mst.unload(KEEP_LOADED_LEVELS);
         crate::service::blob::delete_dereferenced_blobs(service, did, unreferenced);
         Ok(())
     }

@@ -2,15 +2,16 @@
 //! uploads under `<root>/tmp/<did>/<key>`. A DID never equals `tmp`, so the two cannot meet.
 //! Temporary and permanent files share a file system, so making a blob permanent is a rename.
 
-use std::io::ErrorKind;
+use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use atproto::Cid;
 use atproto::syntax::Did;
 use bytes::{Bytes, BytesMut};
 use futures_util::future::BoxFuture;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncReadExt;
 
 use super::{BlobRead, BlobStore, BlobStoreError, TempWriter, is_temp_key, temp_key};
 
@@ -38,33 +39,69 @@ impl DiskBlobStore {
     }
 }
 
+/// Bytes an upload gathers before writing them out: one blocking write per batch instead of a
+/// hand-off to the blocking pool per body chunk (tens of them per MiB).
+const WRITE_BATCH: usize = 1024 * 1024;
+
 struct DiskTempWriter {
-    file: tokio::fs::File,
+    file: Arc<std::fs::File>,
     path: PathBuf,
     key: String,
+    /// Chunks not written yet, `pending_len` bytes in all (at most about [`WRITE_BATCH`]).
+    pending: Vec<Bytes>,
+    pending_len: usize,
+}
+
+/// Appends `chunks` to `file` (blocking).
+fn write_chunks(mut file: &std::fs::File, chunks: &[Bytes]) -> std::io::Result<()> {
+    for chunk in chunks {
+        file.write_all(chunk)?;
+    }
+    Ok(())
+}
+
+/// Runs blocking file work on the blocking pool.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> std::io::Result<T> + Send + 'static,
+) -> std::io::Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(std::io::Error::other)?
 }
 
 impl TempWriter for DiskTempWriter {
     fn write(&mut self, chunk: Bytes) -> BoxFuture<'_, Result<(), BlobStoreError>> {
-        Box::pin(async move { Ok(self.file.write_all(&chunk).await?) })
+        Box::pin(async move {
+            self.pending_len += chunk.len();
+            self.pending.push(chunk);
+            if self.pending_len >= WRITE_BATCH {
+                let chunks = std::mem::take(&mut self.pending);
+                self.pending_len = 0;
+                let file = self.file.clone();
+                blocking(move || write_chunks(&file, &chunks)).await?;
+            }
+            Ok(())
+        })
     }
 
     fn finish(self: Box<Self>) -> BoxFuture<'static, Result<String, BlobStoreError>> {
         Box::pin(async move {
             let DiskTempWriter {
-                mut file,
+                file,
                 path,
                 key,
+                pending,
+                ..
             } = *self;
-            let done = async {
-                file.flush().await?;
-                file.sync_all().await
-            }
-            .await;
-            if let Err(e) = done {
-                let _ = tokio::fs::remove_file(&path).await;
-                return Err(e.into());
-            }
+            // The rest of the bytes and the flush in one go.
+            blocking(move || {
+                let done = write_chunks(&file, &pending).and_then(|()| file.sync_all());
+                if done.is_err() {
+                    let _ = std::fs::remove_file(&path);
+                }
+                done
+            })
+            .await?;
             Ok(key)
         })
     }
@@ -98,17 +135,27 @@ impl BlobStore for DiskBlobStore {
         Box::pin(async move {
             let key = temp_key();
             let path = self.temp_path(did, &key);
-            let dir = path.parent().expect("temp paths have a parent");
-            tokio::fs::create_dir_all(dir).await?;
-            let file = match tokio::fs::File::create_new(&path).await {
-                // The sweep removed the (empty) folder just now: make it again.
-                Err(e) if e.kind() == ErrorKind::NotFound => {
-                    tokio::fs::create_dir_all(dir).await?;
-                    tokio::fs::File::create_new(&path).await?
-                }
-                other => other?,
-            };
-            Ok(Box::new(DiskTempWriter { file, path, key }) as Box<dyn TempWriter>)
+            let (file, path) = blocking(move || {
+                let dir = path.parent().expect("temp paths have a parent");
+                std::fs::create_dir_all(dir)?;
+                let file = match std::fs::File::create_new(&path) {
+                    // The sweep removed the (empty) folder just now: make it again.
+                    Err(e) if e.kind() == ErrorKind::NotFound => {
+                        std::fs::create_dir_all(dir)?;
+                        std::fs::File::create_new(&path)?
+                    }
+                    other => other?,
+                };
+                Ok((file, path))
+            })
+            .await?;
+            Ok(Box::new(DiskTempWriter {
+                file: Arc::new(file),
+                path,
+                key,
+                pending: Vec::new(),
+                pending_len: 0,
+            }) as Box<dyn TempWriter>)
         })
     }
 

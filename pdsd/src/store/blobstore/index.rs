@@ -261,21 +261,21 @@ impl ActorStore {
             Some((_, _, Some(_))) => UploadOutcome::TakenDown,
             Some((mime_type, None, None)) => UploadOutcome::AlreadyPermanent { mime_type },
             Some((_, Some(old), None)) => {
-                tx.execute(
+                tx.prepare_cached(
                     "UPDATE blob SET mime_type = ?2, size = ?3, temp_key = ?4, created_at = ?5 \
                      WHERE cid = ?1",
-                    params![cid.as_bytes(), mime_type, size, key, now_ms],
-                )?;
+                )?
+                .execute(params![cid.as_bytes(), mime_type, size, key, now_ms])?;
                 UploadOutcome::Temporary {
                     replaced: Some(old),
                 }
             }
             None => {
-                tx.execute(
+                tx.prepare_cached(
                     "INSERT INTO blob (cid, mime_type, size, temp_key, created_at) \
                      VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![cid.as_bytes(), mime_type, size, key, now_ms],
-                )?;
+                )?
+                .execute(params![cid.as_bytes(), mime_type, size, key, now_ms])?;
                 UploadOutcome::Temporary { replaced: None }
             }
         };
@@ -285,11 +285,10 @@ impl ActorStore {
 
     /// Whether any record references the blob.
     pub fn blob_is_referenced(&self, cid: &Cid) -> Result<bool, StoreError> {
-        Ok(self.conn().query_row(
-            "SELECT EXISTS (SELECT 1 FROM record_blob WHERE blob_cid = ?1)",
-            [cid.as_bytes()],
-            |r| r.get(0),
-        )?)
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM record_blob WHERE blob_cid = ?1)")?
+            .query_row([cid.as_bytes()], |r| r.get(0))?)
     }
 
     /// Marks a blob permanent once its bytes are in their permanent place.
