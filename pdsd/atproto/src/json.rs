@@ -224,10 +224,7 @@ pub fn write_json(value: &Value, out: &mut String) {
         Value::Null => out.push_str("null"),
         Value::Bool(true) => out.push_str("true"),
         Value::Bool(false) => out.push_str("false"),
-        Value::Integer(i) => {
-            use std::fmt::Write;
-            let _ = write!(out, "{i}");
-        }
+        Value::Integer(i) => write_integer(*i, out),
         Value::String(s) => write_json_string(s, out),
         Value::Bytes(b) => {
             out.push_str("{\"$bytes\":\"");
@@ -236,7 +233,7 @@ pub fn write_json(value: &Value, out: &mut String) {
         }
         Value::Link(c) => {
             out.push_str("{\"$link\":\"");
-            out.push_str(&c.to_string());
+            write_cid(c, out);
             out.push_str("\"}");
         }
         Value::Array(items) => {
@@ -264,31 +261,251 @@ pub fn write_json(value: &Value, out: &mut String) {
     }
 }
 
-fn write_json_string(s: &str, out: &mut String) {
+/// Writes a string as a JSON string literal (the escapes serde_json uses).
+pub fn write_json_string(s: &str, out: &mut String) {
     out.push('"');
+    write_json_string_contents(s, out);
+    out.push('"');
+}
+
+/// Bytes a JSON string cannot hold as they are: control characters, `"` and `\`.
+static NEEDS_ESCAPE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = true;
+        i += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
+/// Where the first byte that needs escaping is: eight bytes at a time while there is none.
+#[inline]
+fn first_to_escape(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while let Some(word) = bytes.get(i..i + 8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(word);
+        let w = u64::from_le_bytes(w);
+        // The high bit of a byte is set in `has_*` where that byte is below 0x20, `"` or `\`
+        // (possibly also in bytes after one that is: the exact search below sorts that out).
+        let below_space = w.wrapping_sub(ONES * 0x20) & !w;
+        let quote = w ^ (ONES * u64::from(b'"'));
+        let has_quote = quote.wrapping_sub(ONES) & !quote;
+        let backslash = w ^ (ONES * u64::from(b'\\'));
+        let has_backslash = backslash.wrapping_sub(ONES) & !backslash;
+        if (below_space | has_quote | has_backslash) & HIGHS != 0 {
+            break;
+        }
+        i += 8;
+    }
+    bytes[i..]
+        .iter()
+        .position(|&b| NEEDS_ESCAPE[usize::from(b)])
+        .map(|p| i + p)
+}
+
+/// Writes the inside of a JSON string literal (no quotes), escaping what needs it, so that a
+/// string can be written in pieces.
+pub fn write_json_string_contents(s: &str, out: &mut String) {
+    let bytes = s.as_bytes();
+    // Most strings need no escape: find the first byte that does in one pass.
     let mut start = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let esc: Option<&str> = match b {
-            b'"' => Some("\\\""),
-            b'\\' => Some("\\\\"),
-            b'\n' => Some("\\n"),
-            b'\r' => Some("\\r"),
-            b'\t' => Some("\\t"),
-            0..=0x1f => None,
-            _ => continue,
-        };
+    while let Some(off) = first_to_escape(&bytes[start..]) {
+        let i = start + off;
         out.push_str(&s[start..i]);
-        match esc {
-            Some(e) => out.push_str(e),
-            None => {
-                use std::fmt::Write;
-                let _ = write!(out, "\\u{b:04x}");
+        let b = bytes[i];
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\u00");
+                out.push(HEX[usize::from(b >> 4)] as char);
+                out.push(HEX[usize::from(b & 15)] as char);
             }
         }
         start = i + 1;
     }
     out.push_str(&s[start..]);
-    out.push('"');
+}
+
+fn write_integer(i: i64, out: &mut String) {
+    let mut buf = [0u8; 20];
+    let mut pos = buf.len();
+    let mut n = i.unsigned_abs();
+    loop {
+        pos -= 1;
+        buf[pos] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if i < 0 {
+        out.push('-');
+    }
+    // ASCII digits only.
+    out.push_str(std::str::from_utf8(&buf[pos..]).unwrap_or_default());
+}
+
+/// Writes a CID's string form (base32, `b` prefix), as its `Display` does, without an
+/// intermediate `String`.
+pub fn write_cid(cid: &Cid, out: &mut String) {
+    const ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
+    let bytes = cid.as_bytes();
+    // A CID is at most 72 bytes: 116 base32 characters and the prefix.
+    let mut buf = [0u8; 128];
+    buf[0] = b'b';
+    let mut n = 1;
+    // Five bytes make eight characters.
+    let mut groups = bytes.chunks_exact(5);
+    for g in &mut groups {
+        let v = g.iter().fold(0u64, |v, &b| (v << 8) | u64::from(b));
+        for k in 0..8 {
+            buf[n + k] = ALPHABET[((v >> (35 - 5 * k)) & 31) as usize];
+        }
+        n += 8;
+    }
+    let mut buffer: u64 = 0;
+    let mut bits = 0u32;
+    for &b in groups.remainder() {
+        buffer = (buffer << 8) | u64::from(b);
+        bits += 8;
+        while bits >= 5 {
+            bits -= 5;
+            buf[n] = ALPHABET[((buffer >> bits) & 31) as usize];
+            n += 1;
+        }
+    }
+    if bits > 0 {
+        buf[n] = ALPHABET[((buffer << (5 - bits)) & 31) as usize];
+        n += 1;
+    }
+    // ASCII only.
+    out.push_str(std::str::from_utf8(&buf[..n]).unwrap_or_default());
+}
+
+/// Reusable buffers for [`write_json_from_cbor`]: keep one per thread or per response to
+/// avoid allocating for every record.
+#[derive(Default)]
+pub struct CborJsonScratch {
+    /// A map's entries while they are reordered: (key, start, end) of each value's JSON text.
+    entries: Vec<(usize, usize, usize, usize)>,
+    /// A map's value texts, moved out of the output while the map is written in key order.
+    text: String,
+}
+
+/// Writes DAG-CBOR bytes as compact atproto JSON text, exactly as
+/// `write_json(&Value::from_cbor(bytes)?, out)` would (same checks, same errors, map keys in
+/// bytewise order), but without building the `Value`. On error `out` holds partial output.
+pub fn write_json_from_cbor(
+    bytes: &[u8],
+    out: &mut String,
+    scratch: &mut CborJsonScratch,
+) -> Result<(), crate::cbor::CborError> {
+    let mut d = crate::cbor::Decoder::new(bytes);
+    cbor_to_json(&mut d, bytes, out, scratch, 0)?;
+    d.finish()
+}
+
+fn cbor_to_json(
+    d: &mut crate::cbor::Decoder<'_>,
+    input: &[u8],
+    out: &mut String,
+    scratch: &mut CborJsonScratch,
+    depth: usize,
+) -> Result<(), crate::cbor::CborError> {
+    use crate::cbor::{CborError, Kind, MAX_DEPTH};
+    match d.peek_kind()? {
+        Kind::Integer => write_integer(d.read_int()?, out),
+        Kind::String => write_json_string(d.read_text()?, out),
+        Kind::Bytes => {
+            let b = d.read_bytes()?;
+            out.push_str("{\"$bytes\":\"");
+            STANDARD_NO_PAD.encode_string(b, out);
+            out.push_str("\"}");
+        }
+        Kind::Link => {
+            let c = d.read_cid()?;
+            out.push_str("{\"$link\":\"");
+            write_cid(&c, out);
+            out.push_str("\"}");
+        }
+        Kind::Bool => out.push_str(if d.read_bool()? { "true" } else { "false" }),
+        Kind::Null => {
+            d.read_null()?;
+            out.push_str("null");
+        }
+        Kind::Array => {
+            let n = d.read_array_len()?;
+            if depth + 1 > MAX_DEPTH {
+                return Err(CborError::TooDeep);
+            }
+            out.push('[');
+            for i in 0..n {
+                if i > 0 {
+                    out.push(',');
+                }
+                cbor_to_json(d, input, out, scratch, depth + 1)?;
+            }
+            out.push(']');
+        }
+        Kind::Map => {
+            let n = d.read_map_len()?;
+            if depth + 1 > MAX_DEPTH {
+                return Err(CborError::TooDeep);
+            }
+            // Values are written in the input's (length-first) key order, then the object is
+            // assembled in bytewise key order, as a BTreeMap of the keys iterates.
+            let base = out.len();
+            let mark = scratch.entries.len();
+            let mut prev: Option<&str> = None;
+            for _ in 0..n {
+                let k = d.read_key(prev)?;
+                // The key borrows from `input`: remember where.
+                let k_start = k.as_ptr() as usize - input.as_ptr() as usize;
+                let v_start = out.len();
+                cbor_to_json(d, input, out, scratch, depth + 1)?;
+                scratch
+                    .entries
+                    .push((k_start, k.len(), v_start - base, out.len() - base));
+                prev = Some(k);
+            }
+            let key = |e: &(usize, usize, usize, usize)| &input[e.0..e.0 + e.1];
+            let entries = &mut scratch.entries[mark..];
+            let sorted = entries.windows(2).all(|w| key(&w[0]) < key(&w[1]));
+            if !sorted {
+                entries.sort_unstable_by(|a, b| key(a).cmp(key(b)));
+            }
+            scratch.text.clear();
+            scratch.text.push_str(&out[base..]);
+            out.truncate(base);
+            out.push('{');
+            for (i, e) in scratch.entries[mark..].iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                // Keys were checked to be UTF-8 by `read_key`.
+                write_json_string(
+                    std::str::from_utf8(key(e)).map_err(|_| CborError::Utf8)?,
+                    out,
+                );
+                out.push(':');
+                out.push_str(&scratch.text[e.2..e.3]);
+            }
+            out.push('}');
+            scratch.entries.truncate(mark);
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -317,5 +534,137 @@ mod tests {
         let parsed: Json = serde_json::from_str(&s).unwrap();
         assert_eq!(parsed, to_json(&v));
         assert_eq!(from_json(&parsed).unwrap(), v);
+    }
+
+    fn cbor_json(bytes: &[u8]) -> Result<String, crate::cbor::CborError> {
+        let mut s = String::new();
+        write_json_from_cbor(bytes, &mut s, &mut CborJsonScratch::default())?;
+        Ok(s)
+    }
+
+    #[test]
+    fn json_from_cbor_matches_json_from_value() {
+        let values = [
+            json!({
+                "text": "quote \" backslash \\ newline \n tab \t bell \u{7} \u{7f} é 😀",
+                "n": -5,
+                "big": 9007199254740991i64,
+                "list": [true, false, null, {"$bytes": "AQID"}, [], {}],
+                "link": {"$link": "bafyreidfayvfuwqa7qlnopdjiqrxzs6blmoeu4rujcjtnci5beludirz2a"},
+                "zz": {"b": 1, "a": 2, "aa": {"ccc": "x", "b": [1, {"y": 1, "x": 2}]}},
+                "B": "upper", "é": "non-ascii key", "": "empty key", "$type": "x.y.z"
+            }),
+            json!([]),
+            json!("just a string"),
+            json!(0),
+            json!(null),
+        ];
+        for v in values {
+            let value = from_json(&v).unwrap();
+            let mut expected = String::new();
+            write_json(&value, &mut expected);
+            assert_eq!(cbor_json(&value.to_cbor()).unwrap(), expected);
+        }
+        for i in [0i64, 1, -1, 23, 24, -25, 255, 256, i64::MAX, i64::MIN] {
+            let mut expected = String::new();
+            write_json(&Value::Integer(i), &mut expected);
+            assert_eq!(expected, i.to_string());
+            assert_eq!(cbor_json(&Value::Integer(i).to_cbor()).unwrap(), expected);
+        }
+    }
+
+    #[test]
+    fn json_from_cbor_refuses_what_the_decoder_refuses() {
+        let bad: &[&[u8]] = &[
+            b"",                       // nothing
+            b"\xa1\x61a",              // map value missing
+            b"\xa2\x61b\x01\x61a\x02", // keys out of order
+            b"\xa2\x61a\x01\x61a\x02", // repeated key
+            b"\xa1\x01\x02",           // non-string key
+            b"\xf9\x00\x00",           // float
+            b"\x18\x01",               // non-minimal integer
+            b"\x01\x02",               // trailing bytes
+            b"\x9f\xff",               // indefinite length
+            b"\xc1\x01",               // tag other than 42
+            b"\x62\xff\xfe",           // invalid UTF-8
+        ];
+        for b in bad {
+            let expected = Value::from_cbor(b).unwrap_err();
+            assert_eq!(cbor_json(b).unwrap_err(), expected, "{b:?}");
+        }
+        // Nesting: as deep as the decoder allows, and one level deeper.
+        let nest = |n: usize| {
+            let mut b = vec![0x81; n];
+            b.push(0x01);
+            b
+        };
+        let ok = nest(crate::cbor::MAX_DEPTH);
+        assert!(Value::from_cbor(&ok).is_ok());
+        assert!(cbor_json(&ok).is_ok());
+        let deep = nest(crate::cbor::MAX_DEPTH + 1);
+        assert_eq!(
+            cbor_json(&deep).unwrap_err(),
+            Value::from_cbor(&deep).unwrap_err()
+        );
+    }
+
+    #[test]
+    fn cid_text_matches_display() {
+        let cid: Cid = "bafyreidfayvfuwqa7qlnopdjiqrxzs6blmoeu4rujcjtnci5beludirz2a"
+            .parse()
+            .unwrap();
+        let mut s = String::new();
+        write_cid(&cid, &mut s);
+        assert_eq!(s, cid.to_string());
+        let raw = Cid::for_raw(b"blob");
+        s.clear();
+        write_cid(&raw, &mut s);
+        assert_eq!(s, raw.to_string());
+    }
+
+    #[test]
+    fn string_escapes_are_found_at_every_position() {
+        fn naive(s: &str) -> String {
+            let mut out = String::new();
+            for c in s.chars() {
+                match c {
+                    '"' => out.push_str("\\\""),
+                    '\\' => out.push_str("\\\\"),
+                    '\n' => out.push_str("\\n"),
+                    '\r' => out.push_str("\\r"),
+                    '\t' => out.push_str("\\t"),
+                    c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+                    c => out.push(c),
+                }
+            }
+            out
+        }
+        let specials = [
+            '"', '\\', '\n', '\u{0}', '\u{1f}', '\u{8}', 'é', '\u{7f}', ' ', '!', '#',
+        ];
+        for len in 0..24 {
+            for pos in 0..=len {
+                for c in specials {
+                    let mut s: String = "ab😀".chars().cycle().take(len).collect();
+                    let at = s.char_indices().nth(pos).map_or(s.len(), |(i, _)| i);
+                    s.insert(at, c);
+                    let mut got = String::new();
+                    write_json_string_contents(&s, &mut got);
+                    assert_eq!(got, naive(&s), "{s:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn cid_text_matches_display_for_every_length() {
+        for len in 0..=40u8 {
+            let mut bytes = vec![0x01, 0x55, 0x00, len];
+            bytes.extend((0..len).map(|i| i.wrapping_mul(37) ^ 0xa5));
+            let cid = Cid::from_bytes(&bytes).unwrap();
+            let mut s = String::new();
+            write_cid(&cid, &mut s);
+            assert_eq!(s, cid.to_string(), "{len}");
+        }
     }
 }

@@ -63,6 +63,8 @@ impl ActorStore {
             )));
         }
         crate::config::write_private(&key_path, key.to_hex().as_bytes())?;
+        // Created with the same settings as every open (no synchronous=OFF shortcut: a power
+        // loss must leave a store that opens, for an account row that may have survived).
         Self::open(data_dir, did, durability)
     }
 
@@ -222,21 +224,7 @@ impl ActorStore {
         reverse: bool,
         limit: usize,
     ) -> Result<Vec<(String, Cid, Vec<u8>)>, StoreError> {
-        // The reference lists newest first by default (descending rkey); `reverse` flips it.
-        let sql = match (reverse, cursor.is_some()) {
-            (false, false) => {
-                "SELECT rkey, cid, content FROM record WHERE collection = ?1 ORDER BY rkey DESC LIMIT ?3"
-            }
-            (false, true) => {
-                "SELECT rkey, cid, content FROM record WHERE collection = ?1 AND rkey < ?2 ORDER BY rkey DESC LIMIT ?3"
-            }
-            (true, false) => {
-                "SELECT rkey, cid, content FROM record WHERE collection = ?1 ORDER BY rkey ASC LIMIT ?3"
-            }
-            (true, true) => {
-                "SELECT rkey, cid, content FROM record WHERE collection = ?1 AND rkey > ?2 ORDER BY rkey ASC LIMIT ?3"
-            }
-        };
+        let sql = list_records_sql(reverse, cursor.is_some());
         let mut stmt = self.conn.prepare_cached(sql)?;
         let rows = stmt.query_map(
             params![collection, cursor.unwrap_or(""), limit as i64],
@@ -258,6 +246,77 @@ impl ActorStore {
             ));
         }
         Ok(out)
+    }
+
+    /// One record's CID and DAG-CBOR bytes, handed to `f` straight from SQLite (no copy).
+    pub fn with_record<T>(
+        &self,
+        collection: &str,
+        rkey: &str,
+        f: impl FnOnce(Cid, &[u8]) -> T,
+    ) -> Result<Option<T>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT cid, content FROM record WHERE collection = ?1 AND rkey = ?2",
+        )?;
+        let mut rows = stmt.query(params![collection, rkey])?;
+        let Some(row) = rows.next()? else {
+            return Ok(None);
+        };
+        let cid = row.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?;
+        let cid = Cid::from_bytes(cid).map_err(|e| invalid_data(e.to_string()))?;
+        let content = row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
+        Ok(Some(f(cid, content)))
+    }
+
+    /// [`ActorStore::list_records`] without copying: visits each row's rkey, CID and DAG-CBOR
+    /// bytes straight from SQLite, in the same order, and returns how many it visited.
+    pub fn for_each_record<E: From<StoreError>>(
+        &self,
+        collection: &str,
+        cursor: Option<&str>,
+        reverse: bool,
+        limit: usize,
+        mut f: impl FnMut(&str, Cid, &[u8]) -> Result<(), E>,
+    ) -> Result<usize, E> {
+        // No LIMIT parameter: SQLite re-prepares a statement whenever a LIMIT variable is
+        // rebound. The rows come in index order, so stopping after `limit` costs nothing.
+        let sql = match (reverse, cursor.is_some()) {
+            (false, false) => {
+                "SELECT rkey, cid, content FROM record WHERE collection = ?1 ORDER BY rkey DESC"
+            }
+            (false, true) => {
+                "SELECT rkey, cid, content FROM record WHERE collection = ?1 AND rkey < ?2 \
+                 ORDER BY rkey DESC"
+            }
+            (true, false) => {
+                "SELECT rkey, cid, content FROM record WHERE collection = ?1 ORDER BY rkey ASC"
+            }
+            (true, true) => {
+                "SELECT rkey, cid, content FROM record WHERE collection = ?1 AND rkey > ?2 \
+                 ORDER BY rkey ASC"
+            }
+        };
+        let mut stmt = self.conn.prepare_cached(sql).map_err(StoreError::from)?;
+        let mut rows = match cursor {
+            Some(c) => stmt.query(params![collection, c]),
+            None => stmt.query(params![collection]),
+        }
+        .map_err(StoreError::from)?;
+        let mut n = 0;
+        while n < limit
+            && let Some(row) = rows.next().map_err(StoreError::from)?
+        {
+            let (rkey, cid, content) = (|| -> Result<_, StoreError> {
+                let rkey = row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
+                let cid = row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
+                let cid = Cid::from_bytes(cid).map_err(|e| invalid_data(e.to_string()))?;
+                let content = row.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?;
+                Ok((rkey, cid, content))
+            })()?;
+            f(rkey, cid, content)?;
+            n += 1;
+        }
+        Ok(n)
     }
 
     /// Visits every block of the repository (MST nodes, commit, records) added after `since`
@@ -369,6 +428,25 @@ fn apply_in_transaction(
         .execute(params![last.commit.as_bytes(), last.rev.as_str()])?;
     }
     Ok(dereferenced)
+}
+
+/// The `list_records` statement: newest first by default (descending rkey, as the reference
+/// lists), `reverse` flips it; with a cursor, only rkeys past it.
+fn list_records_sql(reverse: bool, has_cursor: bool) -> &'static str {
+    match (reverse, has_cursor) {
+        (false, false) => {
+            "SELECT rkey, cid, content FROM record WHERE collection = ?1 ORDER BY rkey DESC LIMIT ?3"
+        }
+        (false, true) => {
+            "SELECT rkey, cid, content FROM record WHERE collection = ?1 AND rkey < ?2 ORDER BY rkey DESC LIMIT ?3"
+        }
+        (true, false) => {
+            "SELECT rkey, cid, content FROM record WHERE collection = ?1 ORDER BY rkey ASC LIMIT ?3"
+        }
+        (true, true) => {
+            "SELECT rkey, cid, content FROM record WHERE collection = ?1 AND rkey > ?2 ORDER BY rkey ASC LIMIT ?3"
+        }
+    }
 }
 
 fn invalid_data(msg: String) -> StoreError {

@@ -80,6 +80,9 @@ pub fn open(path: &Path, durability: Durability) -> Result<Connection, StoreErro
         },
     )?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // 1 MiB of page cache per connection (SQLite's default is 2 MiB): the hot pages of the
+    // service database and the event log fit, and memory stays small.
+    conn.pragma_update(None, "cache_size", -1024)?;
     Ok(conn)
 }
 

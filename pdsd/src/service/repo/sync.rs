@@ -17,8 +17,13 @@ use crate::service::{Service, ServiceError};
 use crate::store::Durability;
 use crate::store::actor::ActorStore;
 
-/// Size of the chunks a streamed CAR is sent in.
-const CHUNK: usize = 64 * 1024;
+/// Size of the chunks a streamed CAR is sent in: large enough that handing chunks from the
+/// blocking thread to the connection costs little (each hand-off can wake a thread).
+const CHUNK: usize = 256 * 1024;
+
+/// Chunks a streamed CAR may have waiting for the connection (memory per stream is bounded by
+/// about `CHUNK * (CHANNEL_CHUNKS + 2)`).
+const CHANNEL_CHUNKS: usize = 2;
 
 /// A repository as `listRepos` lists it.
 #[derive(Debug, Clone, Serialize)]
@@ -104,26 +109,21 @@ impl Service {
         did: Did,
         since: Option<Tid>,
     ) -> Result<mpsc::Receiver<Result<Bytes, std::io::Error>>, ServiceError> {
-        let (tx, rx) = mpsc::channel(8);
+        let (tx, rx) = mpsc::channel(CHANNEL_CHUNKS);
         let service = self.clone();
         // Fail before streaming starts for the errors a client should see as XRPC errors.
-        let root = self
-            .blocking(move |s| {
+        let (store, commit) = self
+            .blocking(move |_| {
                 let _ = service.served_account(did.as_str())?;
-                s.ensure_store_current(&did)?;
-                let store = ActorStore::open(&s.config.data_directory, &did, Durability::Normal)?;
+                let store = service.reader(&did)?;
                 let (commit, _) = store
                     .root()?
                     .ok_or_else(|| ServiceError::named("RepoNotFound", "Repo has no commit"))?;
-                Ok((did, commit))
+                Ok((store, commit))
             })
             .await?;
-        let data_dir = self.config.data_directory.clone();
         tokio::task::spawn_blocking(move || {
-            let (did, commit) = root;
             let result = (|| -> Result<(), std::io::Error> {
-                let store = ActorStore::open(&data_dir, &did, Durability::Normal)
-                    .map_err(std::io::Error::other)?;
                 let sink = ChunkSink {
                     tx: tx.clone(),
                     buf: Vec::with_capacity(CHUNK),
@@ -149,10 +149,9 @@ impl Service {
     /// `sync.getLatestCommit`.
     pub async fn latest_commit(&self, did: Did) -> Result<(Cid, Tid), ServiceError> {
         let service = self.clone();
-        self.blocking(move |s| {
+        self.blocking(move |_| {
             service.served_account(did.as_str())?;
-            s.ensure_store_current(&did)?;
-            let store = ActorStore::open(&s.config.data_directory, &did, Durability::Normal)?;
+            let store = service.reader(&did)?;
             store
                 .root()?
                 .ok_or_else(|| ServiceError::named("RepoNotFound", "Repo has no commit"))
@@ -169,10 +168,10 @@ impl Service {
         rkey: String,
     ) -> Result<Vec<u8>, ServiceError> {
         let service = self.clone();
-        self.blocking(move |s| {
+        self.blocking(move |_| {
             service.served_account(did.as_str())?;
-            s.ensure_store_current(&did)?;
-            let store = ActorStore::open(&s.config.data_directory, &did, Durability::Normal)?;
+            let store = service.reader(&did)?;
+            let store: &ActorStore = &store;
             let (commit_cid, _) = store
                 .root()?
                 .ok_or_else(|| ServiceError::named("RepoNotFound", "Repo has no commit"))?;
@@ -202,10 +201,9 @@ impl Service {
     /// `sync.getBlocks`: the requested blocks as a CAR with no root.
     pub async fn get_blocks(&self, did: Did, cids: Vec<Cid>) -> Result<Vec<u8>, ServiceError> {
         let service = self.clone();
-        self.blocking(move |s| {
+        self.blocking(move |_| {
             service.served_account(did.as_str())?;
-            s.ensure_store_current(&did)?;
-            let store = ActorStore::open(&s.config.data_directory, &did, Durability::Normal)?;
+            let store = service.reader(&did)?;
             let mut blocks = Vec::with_capacity(cids.len());
             let mut missing = Vec::new();
             for cid in cids {
