@@ -21,7 +21,9 @@
 # bench/runs/<timestamp>/.
 #
 # Both servers run on loopback with hostname pds.test (handles *.test), no invites, no rate
-# limits, no AppView, no email, SQLite WAL synchronous=NORMAL (each one's default).
+# limits, no AppView, no email, SQLite WAL synchronous=NORMAL (each one's default). pdsd then
+# runs once more with --durability power-safe (synchronous=FULL: acknowledged writes survive
+# power loss) for the createRecord workloads, reported against the same reference figures.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -152,26 +154,33 @@ run_reference() {
   "$loadgen" at-rest --result "$run/reference.json" --data-dir "$data"
 }
 
-run_pdsd() {
-  local data=$run/pdsd-data blobs=$run/pdsd-blobs
+run_pdsd() { # label, durability, extra loadgen args...
+  local label=$1 durability=$2
+  shift 2
+  local data=$run/$label-data blobs=$run/$label-blobs
   mkdir -p "$data" "$blobs"
-  log "pdsd: starting $pdsd"
+  log "$label: starting $pdsd --durability $durability"
   NO_COLOR=1 "$pdsd" --port 0 --bind 127.0.0.1 --data-directory "$data" \
     --blobstore-disk-location "$blobs" --hostname pds.test --service-handle-domains .test \
-    --invite-required false --rate-limits-enabled false >"$run/pdsd.log" 2>&1 &
+    --invite-required false --rate-limits-enabled false --durability "$durability" \
+    >"$run/$label.log" 2>&1 &
   local pid=$!
   pids+=("$pid")
   local addr
-  addr=$(wait_for "$run/pdsd.log" 's/.*listening.*addr=\([0-9.:]*\).*/\1/p' "$pid" 60)
+  addr=$(wait_for "$run/$label.log" 's/.*listening.*addr=\([0-9.:]*\).*/\1/p' "$pid" 60)
   quiet_check
-  "$loadgen" run --url "http://$addr" --label pdsd --pid "$pid" \
-    --data-dir "$data" --out "$run/pdsd.json" "${loadgen_args[@]}"
-  stop_pid "$pid" pdsd
-  "$loadgen" at-rest --result "$run/pdsd.json" --data-dir "$data"
+  "$loadgen" run --url "http://$addr" --label "$label" --pid "$pid" \
+    --data-dir "$data" --out "$run/$label.json" "${loadgen_args[@]}" "$@"
+  stop_pid "$pid" "$label"
+  "$loadgen" at-rest --result "$run/$label.json" --data-dir "$data"
 }
 
 [ "$only" = pdsd ] || run_reference
-[ "$only" = reference ] || run_pdsd
+if [ "$only" != reference ]; then
+  run_pdsd pdsd normal
+  # Power-safe mode (acknowledged writes survive power loss): the write workloads again.
+  run_pdsd pdsd-power-safe power-safe --only create_record
+fi
 
 if [ -z "$only" ]; then
   log "results"
@@ -186,6 +195,7 @@ if [ -z "$only" ]; then
     echo "pdsd $commit, release build; machine: $machine"
     echo "loadgen args: ${loadgen_args[*]:-(defaults)}"
     "$loadgen" report --reference "$run/reference.json" --pdsd "$run/pdsd.json" \
+      --power-safe "$run/pdsd-power-safe.json" \
       --out "$here/results/$ts.json" --meta "pdsd_commit=$commit" --meta "machine=$machine" \
       --meta "loadgen_args=${loadgen_args[*]:-}" --meta "reference=@atproto/pds 0.5.35 on node $("$node" --version)"
   } | tee "$here/results/$ts.md"

@@ -36,7 +36,7 @@ fn main() -> ExitCode {
 /// glibc's malloc gives threads their own arenas (up to eight per core) and keeps the memory
 /// freed in each; with tokio's pool of blocking threads that was over a third of pdsd's
 /// resident memory. And once a large block (the 19 MiB of a password hash) is freed, glibc
-/// raises its thresholds so later ones come from, and stay in, the arenas. So: two arenas,
+/// raises its thresholds so later ones come from, and stay in, the arenas. So: one arena,
 /// fixed thresholds (blocks over 4 MiB get their own mapping, returned when freed; an arena
 /// keeps at most 8 MiB free at its top). (mimalloc was tried: it kept more than twice
 /// glibc's resident memory under the benchmark's write load.)

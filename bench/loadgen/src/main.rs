@@ -40,6 +40,10 @@ enum Cmd {
         pdsd: PathBuf,
         #[arg(long)]
         out: Option<PathBuf>,
+        /// A second pdsd run in power-safe mode (`--durability power-safe`): its createRecord
+        /// rows are added to the table, against the same reference figures.
+        #[arg(long)]
+        power_safe: Option<PathBuf>,
         /// Facts about the run to keep in the JSON, as KEY=VALUE (e.g. the pdsd commit).
         #[arg(long = "meta", value_parser = parse_meta)]
         meta: Vec<(String, String)>,
@@ -156,8 +160,15 @@ fn main() -> ExitCode {
             reference,
             pdsd,
             out,
+            power_safe,
             meta,
-        } => report::report(&reference, &pdsd, out.as_deref(), &meta),
+        } => report::report(
+            &reference,
+            &pdsd,
+            power_safe.as_deref(),
+            out.as_deref(),
+            &meta,
+        ),
     };
     match r {
         Ok(()) => ExitCode::SUCCESS,

@@ -40,6 +40,7 @@ fn target(key: &str) -> Option<Target> {
     Some(match key {
         "create_account" => Target::AtLeast(6.0),
         "create_record_c32" => Target::AtLeast(30.0),
+        "create_record_c32_power_safe" => Target::AtLeast(15.0),
         "get_record_c32" => Target::AtLeast(40.0),
         "list_records_c8" | "apply_writes_200" | "get_repo" => Target::AtLeast(20.0),
         "upload_blob" => Target::AtLeast(5.0),
@@ -185,11 +186,13 @@ fn machine() -> Value {
 pub fn report(
     reference: &Path,
     pdsd: &Path,
+    power_safe: Option<&Path>,
     out: Option<&Path>,
     meta: &[(String, String)],
 ) -> Result<(), String> {
     let r = load(reference)?;
     let p = load(pdsd)?;
+    let ps = power_safe.map(load).transpose()?;
     let find = |res: &RunResult, key: &str| res.phases.iter().find(|x| x.key == key).cloned();
 
     let mut keys: Vec<(String, String, String)> = Vec::new();
@@ -203,6 +206,23 @@ pub fn report(
         let a = find(&r, key).map(|x| x.value);
         let b = find(&p, key).map(|x| x.value);
         rows.push(row(key, name, unit, a, b));
+    }
+    // The power-safe run: its createRecord phases against the reference's (which runs in its
+    // own, weaker mode).
+    if let Some(ps) = &ps {
+        for ph in ps
+            .phases
+            .iter()
+            .filter(|x| x.key.starts_with("create_record"))
+        {
+            rows.push(row(
+                &format!("{}_power_safe", ph.key),
+                &format!("{} (pdsd power-safe)", ph.name),
+                &ph.unit,
+                find(&r, &ph.key).map(|x| x.value),
+                Some(ph.value),
+            ));
+        }
     }
     rows.push(row(
         "peak_rss",
@@ -443,6 +463,7 @@ pub fn report(
             "firehose": firehose,
             "reference": r,
             "pdsd": p,
+            "pdsd_power_safe": ps,
         });
         write_json(out, &combined)?;
         eprintln!("results written to {}", out.display());
