@@ -526,6 +526,15 @@ fn bench_post(c: &mut Criterion) {
     g.bench_function("from_cbor_only", |b| {
         b.iter(|| Value::from_cbor(black_box(&cbor)).unwrap())
     });
+    // What getRecord and listRecords do: JSON text straight from the stored bytes.
+    let mut scratch = atproto::json::CborJsonScratch::default();
+    g.bench_function("cbor->json_text_direct", |b| {
+        b.iter(|| {
+            let mut out = String::with_capacity(512);
+            atproto::json::write_json_from_cbor(black_box(&cbor), &mut out, &mut scratch).unwrap();
+            out
+        })
+    });
     g.finish();
 }
 

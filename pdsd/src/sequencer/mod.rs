@@ -35,7 +35,7 @@ const LIVE_BUFFER: usize = 64;
 
 /// Bytes of the newest frames kept in memory for consumers catching up (beyond them, the
 /// log is read from disk).
-const RECENT_BYTES: usize = 4 * 1024 * 1024;
+const RECENT_BYTES: usize = 2 * 1024 * 1024;
 
 /// The kinds of firehose events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
