@@ -127,7 +127,13 @@ impl Recent {
             return None;
         }
         let skip = usize::try_from(after_seq + 1 - first).ok()?;
-        Some(self.events.iter().skip(skip).take(limit).cloned().collect())
+        Some(
+            self.events
+                .range(skip.min(self.events.len())..)
+                .take(limit)
+                .cloned()
+                .collect(),
+        )
     }
 
     fn clear(&mut self) {

@@ -168,11 +168,12 @@ impl RepoState {
         let pending = std::mem::take(&mut self.pending).commits;
         // A block created and then removed inside the batch is neither inserted nor deleted.
         let mut created: HashSet<Cid> = HashSet::new();
-        let mut removed_later: Vec<HashSet<Cid>> = vec![HashSet::new(); pending.len()];
-        let mut acc: HashSet<Cid> = HashSet::new();
-        for (i, p) in pending.iter().enumerate().rev() {
-            removed_later[i] = acc.clone();
-            acc.extend(p.removed.iter().copied());
+        // The last commit of the batch that removes each block.
+        let mut last_removed: HashMap<Cid, usize> = HashMap::new();
+        for (i, p) in pending.iter().enumerate() {
+            for cid in &p.removed {
+                last_removed.insert(*cid, i);
+            }
         }
         let mut owned: Vec<BlockChanges> = Vec::with_capacity(pending.len());
         for (i, p) in pending.iter().enumerate() {
@@ -186,7 +187,7 @@ impl RepoState {
             let blocks: Vec<(Cid, Vec<u8>)> = p
                 .blocks
                 .iter()
-                .filter(|(c, _)| !removed_later[i].contains(c))
+                .filter(|(c, _)| last_removed.get(c).is_none_or(|&r| r <= i))
                 .cloned()
                 .collect();
             owned.push((blocks, removed));
