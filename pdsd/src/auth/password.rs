@@ -1,24 +1,30 @@
 //! Password hashing, app passwords and random tokens.
 //!
-//! New hashes are argon2id PHC strings (`$argon2id$v=19$m=19456,t=2,p=2$…`: the argon2 crate's
-//! default memory and time cost, OWASP's recommended minimum, in two lanes that are computed
-//! on two threads, so a hash takes about half the time of the single-lane `p=1` form with the
-//! same total memory and work). Hashes carry their parameters, so older `p=1` ones verify as
-//! before. [`verify_password`] also accepts the reference TypeScript PDS's scrypt format
-//! (`packages/pds/src/account-manager/helpers/scrypt.ts`): `<salt>:<hex hash>`, where the salt
-//! is 16 random bytes as 32 hex characters **used as a UTF-8 string** (Node passes the hex
-//! string itself to `crypto.scrypt`), and the hash is scrypt(N = 16384, r = 8, p = 1, 64 bytes),
-//! Node's defaults. So accounts and app passwords imported from a reference PDS keep working;
-//! [`needs_rehash`] tells when to replace a stored hash after a successful login.
+//! New hashes are argon2id PHC strings (`$argon2id$v=19$m=7168,t=5,p=2$…`): 7 MiB of memory
+//! and five passes, one of the configurations OWASP's password storage cheat sheet lists as
+//! equal in strength to its 19 MiB/two-pass minimum (the argon2 crate's default), chosen
+//! because it keeps pdsd's resident memory lower for the same work. The two lanes are computed
+//! on two threads, so a hash takes about half the time of the single-lane form. Hashes carry
+//! their parameters, so the earlier `m=19456,t=2` ones (`p=1` or `p=2`) verify as before and
+//! are not rehashed. [`verify_password`] also accepts the reference TypeScript PDS's scrypt
+//! format (`packages/pds/src/account-manager/helpers/scrypt.ts`): `<salt>:<hex hash>`, where
+//! the salt is 16 random bytes as 32 hex characters **used as a UTF-8 string** (Node passes
+//! the hex string itself to `crypto.scrypt`), and the hash is scrypt(N = 16384, r = 8, p = 1,
+//! 64 bytes), Node's defaults. So accounts and app passwords imported from a reference PDS
+//! keep working; [`needs_rehash`] tells when to replace a stored hash after a successful login.
 //!
-//! Hashing and verifying take tens of milliseconds and ~19 MiB (argon2) or 16 MiB (scrypt)
-//! of memory: call them from `tokio::task::spawn_blocking`.
+//! Hashing and verifying take about 8 ms (two cores) and 7 MiB (argon2) or 16 MiB (scrypt) of
+//! memory: call them from `tokio::task::spawn_blocking`. The argon2 working memory is kept
+//! between hashes while they keep coming (a fresh 7 MiB mapping costs ~2 ms of page faults,
+//! a quarter of a hash) and given back to the system by [`release_idle_hash_memory`].
 
 use argon2::password_hash::phc::{Output, ParamsString, Salt};
-use argon2::{Algorithm, Argon2, Block, PasswordHash, PasswordVerifier, Version};
+use argon2::{Algorithm, Argon2, Block, PasswordHash, Version};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 /// Longest password accepted for a new account or password change (the reference's
 /// `NEW_PASSWORD_MAX_LENGTH`), counted as [`password_len`] does.
@@ -38,28 +44,68 @@ pub fn password_len(password: &str) -> usize {
     password.encode_utf16().count()
 }
 
-/// argon2id memory cost of new hashes, in KiB (19 MiB: OWASP's minimum, the crate default).
-const ARGON2_M_COST: u32 = argon2::Params::DEFAULT_M_COST;
-/// argon2id passes over the memory (OWASP's minimum with 19 MiB, the crate default).
-const ARGON2_T_COST: u32 = argon2::Params::DEFAULT_T_COST;
+/// argon2id memory cost of new hashes, in KiB: 7 MiB, with [`ARGON2_T_COST`] passes (OWASP's
+/// `m=7168, t=5` configuration, equal in strength to its `m=19456, t=2` minimum).
+const ARGON2_M_COST: u32 = 7168;
+/// argon2id passes over the memory.
+const ARGON2_T_COST: u32 = 5;
 /// Lanes of new hashes: two, computed on two threads. The memory and work are those of the
 /// single-lane form; the lanes only let it use two cores.
 const ARGON2_P_COST: u32 = 2;
+/// argon2id memory and time costs that OWASP lists as equally strong (KiB, passes): hashes
+/// with any of them, in one or two lanes, are not rehashed. `m=19456, t=2` is what pdsd used
+/// before.
+const ARGON2_EQUIVALENT_COSTS: [(u32, u32); 5] =
+    [(47104, 1), (19456, 2), (12288, 3), (9216, 4), (7168, 5)];
 
 fn argon2_params() -> argon2::Params {
     argon2::Params::new(ARGON2_M_COST, ARGON2_T_COST, ARGON2_P_COST, None)
-        .expect("m=19456 KiB, t=2, p=2 are valid argon2 parameters")
+        .expect("m=7168 KiB, t=5, p=2 are valid argon2 parameters")
 }
 
-/// Runs `f` with argon2 working memory of `blocks` blocks. The 19 MiB are allocated per hash
-/// and freed after it: a buffer kept between hashes would stay in pdsd's resident memory for
-/// good (it saved ~10% of a hash).
+/// argon2 working memory kept from the last hash, with when it was put back.
+static SPARE_MEMORY: Mutex<Option<(Vec<Block>, Instant)>> = Mutex::new(None);
+
+/// Runs `f` with argon2 working memory of at least `blocks` blocks: the kept buffer when it is
+/// free and large enough, else a new one. The buffer is kept afterwards (the larger one, if
+/// two hashes ran at once) until [`release_idle_hash_memory`] frees it.
 fn with_argon2_memory<T>(blocks: usize, f: impl FnOnce(&mut [Block]) -> T) -> T {
-    let mut memory = vec![Block::new(); blocks];
-    f(&mut memory)
+    let spare = SPARE_MEMORY
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .take();
+    let mut memory = match spare {
+        Some((memory, _)) if memory.len() >= blocks => memory,
+        _ => vec![Block::new(); blocks],
+    };
+    let out = f(&mut memory);
+    let mut slot = SPARE_MEMORY
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if slot
+        .as_ref()
+        .is_none_or(|(kept, _)| kept.len() < memory.len())
+    {
+        *slot = Some((memory, Instant::now()));
+    }
+    out
 }
 
-/// Hashes `password` with argon2id (m=19456 KiB, t=2, p=2, random 16-byte salt) into a PHC
+/// Frees the kept argon2 working memory if no hash has used it for `idle`. pdsd calls this
+/// every second with one second, so the 7 MiB stay resident only while accounts are being
+/// created or logging in. Returns whether memory was freed.
+pub fn release_idle_hash_memory(idle: Duration) -> bool {
+    let mut slot = SPARE_MEMORY
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if slot.as_ref().is_some_and(|(_, at)| at.elapsed() >= idle) {
+        *slot = None;
+        return true;
+    }
+    false
+}
+
+/// Hashes `password` with argon2id (m=7168 KiB, t=5, p=2, random 16-byte salt) into a PHC
 /// string.
 ///
 /// # Panics
@@ -98,9 +144,9 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
 }
 
 /// Whether `stored` should be replaced by [`hash_password`] after the password verified: true
-/// for scrypt hashes and for argon2 hashes that are not argon2id v19 with the current memory
-/// and time cost. The lane count does not matter: `p=1` and `p=2` hashes of the same memory
-/// and time cost are equally strong.
+/// for scrypt hashes and for argon2 hashes that are not argon2id v19 with one of OWASP's
+/// equally strong memory and time costs ([`ARGON2_EQUIVALENT_COSTS`]) in one or two lanes
+/// (`p=1` and `p=2` hashes of the same memory and time cost are equally strong).
 pub fn needs_rehash(stored: &str) -> bool {
     let Ok(hash) = PasswordHash::new(stored) else {
         return true;
@@ -110,8 +156,7 @@ pub fn needs_rehash(stored: &str) -> bool {
     };
     !(hash.algorithm.as_str() == "argon2id"
         && hash.version == Some(0x13)
-        && params.m_cost() == ARGON2_M_COST
-        && params.t_cost() == ARGON2_T_COST
+        && ARGON2_EQUIVALENT_COSTS.contains(&(params.m_cost(), params.t_cost()))
         && matches!(params.p_cost(), 1 | ARGON2_P_COST))
 }
 
@@ -119,12 +164,27 @@ fn verify_argon2(password: &str, stored: &str) -> bool {
     let Ok(hash) = PasswordHash::new(stored) else {
         return false;
     };
-    if !matches!(hash.algorithm.as_str(), "argon2id" | "argon2i" | "argon2d") {
+    let Ok(algorithm) = Algorithm::try_from(hash.algorithm.as_str()) else {
         return false;
-    }
-    Argon2::default()
-        .verify_password(password.as_bytes(), &hash)
-        .is_ok()
+    };
+    let Ok(version) = Version::try_from(hash.version.unwrap_or(0x13)) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (&hash.salt, &hash.hash) else {
+        return false;
+    };
+    let Ok(params) = argon2::Params::try_from(&hash) else {
+        return false;
+    };
+    let mut out = [0u8; Output::MAX_LENGTH];
+    let Some(out) = out.get_mut(..expected.len()) else {
+        return false;
+    };
+    let argon2 = Argon2::new(algorithm, version, params.clone());
+    let hashed = with_argon2_memory(params.block_count(), |memory| {
+        argon2.hash_password_into_with_memory(password.as_bytes(), salt, out, memory)
+    });
+    hashed.is_ok() && constant_time_eq(out, expected.as_bytes())
 }
 
 fn verify_reference_scrypt(password: &str, stored: &str) -> bool {
@@ -294,10 +354,7 @@ mod tests {
     #[test]
     fn an_argon2id_hash_verifies_its_password_and_nothing_else() {
         let hash = hash_password("hunter2 ✓");
-        assert!(
-            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=2$"),
-            "{hash}"
-        );
+        assert!(hash.starts_with("$argon2id$v=19$m=7168,t=5,p=2$"), "{hash}");
         assert!(verify_password("hunter2 ✓", &hash));
         assert!(!verify_password("hunter2", &hash));
         assert!(!verify_password("", &hash));
@@ -326,6 +383,55 @@ mod tests {
         assert!(verify_password("old password", &hash));
         assert!(!verify_password("old passwore", &hash));
         assert!(!needs_rehash(&hash));
+    }
+
+    #[test]
+    fn two_lane_hashes_of_the_previous_19_mib_format_verify_without_a_rehash() {
+        // m=19456, t=2, p=2: what pdsd stored before it moved to OWASP's 7 MiB configuration.
+        let params = argon2::Params::new(19456, 2, 2, None).unwrap();
+        let hash = Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+            .hash_password_with_salt(b"earlier", b"0123456789abcdef")
+            .unwrap()
+            .to_string();
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=2$"),
+            "{hash}"
+        );
+        assert!(verify_password("earlier", &hash));
+        assert!(!verify_password("Earlier", &hash));
+        assert!(!needs_rehash(&hash));
+        // A larger kept buffer serves the smaller current hash as well.
+        let current = hash_password("now");
+        assert!(verify_password("now", &current) && verify_password("earlier", &hash));
+    }
+
+    #[test]
+    fn argon2_hashes_with_other_salt_and_output_lengths_verify() {
+        let params = argon2::Params::new(7168, 5, 1, Some(64)).unwrap();
+        let hash = Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+            .hash_password_with_salt(b"long output", b"a 24 byte salt of bytes!")
+            .unwrap()
+            .to_string();
+        assert!(verify_password("long output", &hash), "{hash}");
+        assert!(!verify_password("long outpu", &hash));
+        assert!(!needs_rehash(&hash));
+    }
+
+    #[test]
+    fn the_kept_hash_memory_is_freed_only_after_it_has_been_idle() {
+        hash_password("keep");
+        // Other tests may hash at the same time: only an idle buffer may go.
+        let mut freed = false;
+        for _ in 0..50 {
+            if release_idle_hash_memory(Duration::from_millis(20)) {
+                freed = true;
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        assert!(freed, "an idle kept buffer is freed");
+        hash_password("keep again");
+        assert!(!release_idle_hash_memory(Duration::from_secs(3600)));
     }
 
     #[test]

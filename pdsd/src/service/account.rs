@@ -360,6 +360,19 @@ impl Service {
                     records_put: &[],
                     records_deleted: &[],
                 })?;
+                // Kept open: closing it would checkpoint the store only for the account's
+                // first write to open it again.
+                s.repos.adopt_created(
+                    &account_did,
+                    super::repo::RepoState::created(
+                        store,
+                        mst,
+                        commit_cid,
+                        rev,
+                        changes.root,
+                        signing_key,
+                    ),
+                );
                 Ok((rev, commit_cid, blocks))
             })
             .await?;
@@ -413,7 +426,8 @@ impl Service {
                     Ok(tokens)
                 })
             })
-            .await?;
+            .await
+            .inspect_err(|_| self.repos.evict(&did))?;
         tracing::info!(did = %did, "account created");
         Ok(tokens)
     }

@@ -118,6 +118,7 @@ impl Service {
         repo::spawn_flusher(&service);
         retention::spawn_trim_job(&service);
         crawlers::spawn_notifier(&service)?;
+        spawn_hash_memory_release(&service);
         Ok(service)
     }
 
@@ -132,6 +133,23 @@ impl Service {
             .await
             .map_err(ServiceError::internal)?
     }
+}
+
+/// Gives the argon2 working memory kept between password hashes back to the system once no
+/// hash has used it for a second (checked every second, while the service is alive).
+fn spawn_hash_memory_release(service: &Service) {
+    let weak = Arc::downgrade(&service.0);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if weak.strong_count() == 0 {
+                break;
+            }
+            crate::auth::password::release_idle_hash_memory(std::time::Duration::from_secs(1));
+        }
+    });
 }
 
 #[cfg(test)]

@@ -26,7 +26,8 @@ use atproto::syntax::{AtUri, Did, Nsid, RecordKey, Tid};
 use super::lexicons::CATALOG;
 use super::{Service, ServiceError, ServiceInner};
 use crate::sequencer::{EventKind, PendingEvent};
-use state::{RepoState, StoreView};
+pub use state::RepoState;
+use state::StoreView;
 
 /// Largest record accepted, in DAG-CBOR bytes (the reference's limit for a record block).
 pub const MAX_RECORD_BYTES: usize = 1024 * 1024;
@@ -645,6 +646,18 @@ impl RepoCache {
             slots.retain(|did, slot| Arc::strong_count(slot) > 1 || dirty.contains(did));
         }
         slots.entry(did.clone()).or_default().clone()
+    }
+
+    /// Keeps a newly created repository loaded, its store current (nothing else can hold its
+    /// lock yet: nobody knows the DID). An already loaded state is left as it is.
+    pub fn adopt_created(&self, did: &Did, state: RepoState) {
+        let slot = self.slot(did);
+        if let Ok(mut guard) = slot.try_lock()
+            && guard.is_none()
+        {
+            *guard = Some(state);
+            self.set_current(did, true);
+        }
     }
 
     /// Forgets a repository's cached state (account deleted or replaced).

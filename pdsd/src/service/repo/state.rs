@@ -120,6 +120,27 @@ pub(super) struct PendingCommit {
 }
 
 impl RepoState {
+    /// A repository created a moment ago, its genesis commit already in `store`: kept loaded
+    /// so that the account's first writes need not open the store again.
+    pub fn created(
+        store: ActorStore,
+        mst: Mst,
+        commit: Cid,
+        rev: Tid,
+        data: Cid,
+        key: SigningKey,
+    ) -> RepoState {
+        RepoState {
+            store,
+            mst,
+            commit,
+            rev,
+            data,
+            key,
+            pending: Pending::default(),
+        }
+    }
+
     /// Opens a repository, first applying any commit that reached the event log but not the
     /// actor store (a crash between the two).
     pub fn open(service: &ServiceInner, did: &Did) -> Result<RepoState, ServiceError> {
