@@ -31,7 +31,7 @@ pub const MIGRATIONS: &[migrate::Migration] = &[(
 /// the log. Kept small: the channel holds its last events whether or not anyone listens, and
 /// one event can be large (an `applyWrites` of 200 records); catching up reads the recent
 /// events from memory first (`RECENT_BYTES`).
-const LIVE_BUFFER: usize = 64;
+const LIVE_BUFFER: usize = 16;
 
 /// Bytes of the newest frames kept in memory for consumers catching up (beyond them, the
 /// log is read from disk).

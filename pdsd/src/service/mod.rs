@@ -74,6 +74,7 @@ impl Service {
         let durability = config.durability;
         let (db, sequencer) = tokio::task::spawn_blocking(move || {
             store::set_configured_durability(durability);
+            store::limit_sqlite_memory()?;
             let db = store::service_db::open_service_db(&data, durability)?;
             let sequencer = Sequencer::open(&data, durability)?;
             Ok::<_, store::StoreError>((db, sequencer))

@@ -65,6 +65,26 @@ pub fn configured_durability() -> Durability {
     }
 }
 
+/// SQLite's memory, process-wide, above which page caches reuse their own pages rather than
+/// grow (`PRAGMA soft_heap_limit`): pdsd keeps a connection open to each recently used
+/// account's store, and without a shared bound their caches (up to [`ACTOR_CACHE_KIB`] each)
+/// would grow with the number of accounts. The hot pages of the service database and of the
+/// busy accounts fit; the operating system's page cache serves the rest.
+///
+/// [`ACTOR_CACHE_KIB`]: actor
+pub const SQLITE_SOFT_HEAP_LIMIT: i64 = 8 * 1024 * 1024;
+
+/// Applies [`SQLITE_SOFT_HEAP_LIMIT`] to every connection of this process.
+pub fn limit_sqlite_memory() -> Result<(), StoreError> {
+    let conn = Connection::open_in_memory()?;
+    let _: i64 = conn.query_row(
+        &format!("PRAGMA soft_heap_limit = {SQLITE_SOFT_HEAP_LIMIT}"),
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(())
+}
+
 /// Opens (creating if needed) a database file with the settings every pdsd database uses.
 pub fn open(path: &Path, durability: Durability) -> Result<Connection, StoreError> {
     let durability = durability.max(configured_durability());
